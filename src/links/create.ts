@@ -1,0 +1,40 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { TgError } from '../core/errors.js';
+import type { SerialLinkConfig, TcpLinkConfig } from './config.js';
+import { SerialLineLink } from './serial.js';
+import { TcpLineLink, type TcpEndpoint } from './tcp.js';
+import type { Link } from './types.js';
+
+export type LinkConfig = TcpLinkConfig | SerialLinkConfig;
+
+export interface LinkDeps {
+  clock: Clock;
+  log: Logger;
+  /** Where an in-process simulator named by a link listens. */
+  simulatorEndpoint?: (simulatorId: string) => TcpEndpoint | undefined;
+}
+
+/** Builds a link from its configuration. Nothing is opened until `start()`. */
+export function createLink(cfg: LinkConfig, deps: LinkDeps): Link {
+  const base = {
+    id: cfg.id,
+    type: cfg.type,
+    writeTerminator: cfg.writeTerminator,
+    readTerminator: cfg.readTerminator,
+    reconnect: cfg.reconnect,
+    clock: deps.clock,
+    log: deps.log,
+  };
+  switch (cfg.type) {
+    case 'tcp': {
+      const endpoint = cfg.simulator
+        ? deps.simulatorEndpoint?.(cfg.simulator)
+        : { host: cfg.host!, port: cfg.port! };
+      if (!endpoint) throw new TgError('TG_CONFIG_INVALID', `link ${cfg.id}: simulator "${cfg.simulator}" is not running`);
+      return new TcpLineLink(base, endpoint, cfg.connectTimeout);
+    }
+    case 'serial':
+      return new SerialLineLink(base, cfg);
+  }
+}
