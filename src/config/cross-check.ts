@@ -33,14 +33,14 @@ export function crossCheck(raw: unknown, registry: Registry): ConfigIssue[] {
   const linkById = new Map(links.map(([, l]) => [l.id, l]));
   const simulatorIds = new Set(simulators.map(([, s]) => s.id));
   for (const [i, link] of links) {
-    if (link.type !== 'tcp') continue;
+    if (link.type !== 'tcp' && link.type !== 'modbus-tcp') continue;
     const hasAddress = link.host !== undefined || link.port !== undefined;
     if (link.simulator !== undefined) {
       if (hasAddress) issues.push({ path: `links[${i}]`, message: 'give either host and port or simulator, not both' });
       if (!simulatorIds.has(link.simulator)) issues.push({ path: `links[${i}].simulator`, message: `unknown simulator "${String(link.simulator)}"` });
     } else {
       if (link.host === undefined) issues.push({ path: `links[${i}].host`, message: 'required (or name a simulator)' });
-      if (link.port === undefined) issues.push({ path: `links[${i}].port`, message: 'required (or name a simulator)' });
+      if (link.port === undefined && link.type === 'tcp') issues.push({ path: `links[${i}].port`, message: 'required (or name a simulator)' });
     }
   }
 
@@ -53,7 +53,7 @@ export function crossCheck(raw: unknown, registry: Registry): ConfigIssue[] {
       continue;
     }
     const def = typeof device.driver === 'string' ? drivers.get(device.driver) : undefined;
-    const linkKind = link.type === 'tcp' || link.type === 'serial' ? 'line' : 'registers';
+    const linkKind = link.type === 'modbus-rtu' || link.type === 'modbus-tcp' ? 'registers' : 'line';
     if (def && def.linkKind !== linkKind)
       issues.push({ path: `devices[${i}].link`, message: `driver "${def.kind}" needs a ${def.linkKind} link; "${device.link}" is ${String(link.type)}` });
   }

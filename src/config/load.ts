@@ -10,11 +10,12 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; issues: C
 
 /** Validates a configuration document (already read as text). Every problem is reported at once. */
 export function parseConfig(text: string, registry: Registry, env: NodeJS.ProcessEnv = process.env): ConfigResult {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      issues: doc.errors.map((e) => ({
+      // Only the first syntax error: the ones after it are usually its echoes.
+      issues: doc.errors.slice(0, 1).map((e) => ({
         path: e.linePos ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '(yaml)',
         message: e.message.split('\n')[0]!,
       })),
@@ -26,7 +27,10 @@ export function parseConfig(text: string, registry: Registry, env: NodeJS.Proces
 
   const parsed = buildConfigSchema(registry).safeParse(raw ?? {});
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) issues.push({ path: formatPath(issue.path), message: describe(issue) });
+    for (const issue of parsed.error.issues) {
+      const described = describe(issue as unknown as DescribableIssue, raw, registry);
+      issues.push({ path: formatPath(described.path), message: described.message });
+    }
   }
   issues.push(...crossCheck(raw, registry));
   if (issues.length > 0 || !parsed.success) return { ok: false, issues: dedupe(issues) };
@@ -50,14 +54,32 @@ export function loadConfigOrThrow(file: string, registry: Registry, env: NodeJS.
   return result.config;
 }
 
-function describe(issue: { code: string; message: string; [k: string]: unknown }): string {
+interface DescribableIssue {
+  code: string;
+  message: string;
+  [k: string]: unknown;
+}
+
+/** Rewords the issues whose default text would not tell a lab user what to change. */
+function describe(issue: DescribableIssue, raw: unknown, registry: Registry): { path: PropertyKey[]; message: string } {
+  const path = issue.path as PropertyKey[];
   if (issue.code === 'unrecognized_keys' && Array.isArray(issue.keys))
-    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${String(k)}"`).join(', ')}`;
+    return { path, message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${String(k)}"`).join(', ')}` };
   if (issue.code === 'invalid_union' && issue.note === 'No matching discriminator') {
-    const d = String(issue.discriminator ?? 'type');
-    return `unknown or missing ${d}`;
+    const key = String(issue.discriminator ?? path[path.length - 1] ?? 'type');
+    const at = path[path.length - 1] === key ? path : [...path, key];
+    const value = valueAt(raw, at);
+    const known = key === 'driver' ? registry.drivers.map((d) => d.kind) : key === 'kind' ? registry.simulators.map((s) => s.kind) : [];
+    const what = value === undefined ? `missing ${key}` : `unknown ${key} "${String(value)}"`;
+    return { path: at, message: known.length ? `${what} (known: ${known.join(', ')})` : what };
   }
-  return issue.message;
+  return { path, message: issue.message };
+}
+
+function valueAt(raw: unknown, path: PropertyKey[]): unknown {
+  let v: unknown = raw;
+  for (const p of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  return v;
 }
 
 function dedupe(issues: ConfigIssue[]): ConfigIssue[] {

@@ -3,6 +3,7 @@ import type { DriverDefinition } from '../core/driver.js';
 import type { SimulatorDefinition } from '../../simulators/types.js';
 import { worldConfig } from '../../simulators/physics/world.js';
 import { serialLinkConfig, tcpLinkConfig } from '../links/config.js';
+import { modbusRtuLinkConfig, modbusTcpLinkConfig } from '../links/modbus/config.js';
 import { duration } from './duration.js';
 
 /** The extension points the configuration is validated against (drivers/index.ts, simulators/index.ts). */
@@ -60,8 +61,8 @@ function simulatorSchema(def: SimulatorDefinition) {
 export function buildConfigSchema(registry: Registry) {
   const devices = registry.drivers.map(deviceSchema);
   const simulators = registry.simulators.map(simulatorSchema);
-  const device = devices.length === 1 ? devices[0]! : z.discriminatedUnion('driver', devices as any);
-  const simulator = simulators.length === 1 ? simulators[0]! : z.discriminatedUnion('kind', simulators as any);
+  const device = z.discriminatedUnion('driver', devices as any);
+  const simulator = z.discriminatedUnion('kind', simulators as any);
   return z
     .object({
       gateway: z
@@ -76,19 +77,32 @@ export function buildConfigSchema(registry: Registry) {
         .object({
           host: z.string().default('127.0.0.1'),
           port: z.number().int().min(0).max(65535).default(8080),
+          tokens: z
+            .array(
+              z
+                .object({
+                  name: z.string().min(1),
+                  token: z.string().min(16, 'a token needs at least 16 characters'),
+                  rights: z.array(z.enum(['read', 'operate'])).min(1).default(['read', 'operate']),
+                })
+                .strict(),
+            )
+            .default([])
+            .describe('bearer tokens (give them through ${ENV}); mutating routes need the right "operate"'),
+          requireTokenForReads: z.boolean().default(false),
         })
         .strict()
         .prefault({}),
       journal: z
         .object({
           path: z.string().optional().describe('default: <dataDir>/journal.sqlite'),
-          retention: duration().default('365d').describe('records older than this may be deleted once delivered'),
+          retention: duration().default(365 * 86_400_000).describe('records older than this may be deleted once delivered'),
           commitInterval: duration().default(20).describe('group commit: appends within this window share a transaction'),
         })
         .strict()
         .prefault({}),
       log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
-      links: z.array(z.discriminatedUnion('type', [tcpLinkConfig, serialLinkConfig])).default([]),
+      links: z.array(z.discriminatedUnion('type', [tcpLinkConfig, serialLinkConfig, modbusRtuLinkConfig, modbusTcpLinkConfig])).default([]),
       devices: z.array(device).default([]),
       simulators: z.array(simulator).default([]),
       world: worldConfig.prefault({}),
@@ -97,13 +111,22 @@ export function buildConfigSchema(registry: Registry) {
 }
 
 export type ConfigSchema = ReturnType<typeof buildConfigSchema>;
-export type LinkConfigEntry = z.infer<typeof tcpLinkConfig> | z.infer<typeof serialLinkConfig>;
+export type LinkConfigEntry =
+  | z.infer<typeof tcpLinkConfig>
+  | z.infer<typeof serialLinkConfig>
+  | z.infer<typeof modbusRtuLinkConfig>
+  | z.infer<typeof modbusTcpLinkConfig>;
 
 /** The validated configuration. Device and simulator options stay loosely typed here: each driver
  *  and simulator validated and typed its own part. */
 export interface Config {
   gateway: { id: string; lab: string; comparison?: string; dataDir: string };
-  api: { host: string; port: number };
+  api: {
+    host: string;
+    port: number;
+    tokens: { name: string; token: string; rights: ('read' | 'operate')[] }[];
+    requireTokenForReads: boolean;
+  };
   journal: { path?: string; retention: number; commitInterval: number };
   log: { level: string };
   links: LinkConfigEntry[];

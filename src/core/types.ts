@@ -71,6 +71,25 @@ export interface GatewayEvent {
   data?: Record<string, unknown>;
 }
 
+/** The outcome of one check on one reading (drift, step, transport, environment, settling, ...). */
+export interface Verdict {
+  check: string;
+  result: 'pass' | 'warn' | 'fail' | 'info';
+  /** The check's figure of merit, e.g. E_n or E_b. */
+  value?: number;
+  detail?: string;
+}
+
+/** What the checks add to a reading before it is journaled. */
+export interface ReadingAnnotations {
+  /** The travelling standard the reading belongs to, if any. */
+  standard?: string;
+  verdicts?: Verdict[];
+  /** True only while the standard is measuring, settled, in its environment window, with no
+   *  unresolved transport alarm and a matching instrument identity. */
+  verified?: boolean;
+}
+
 export type RecordKind = 'reading' | 'event' | 'seal';
 
 /** A record as the journal holds it. `seq` is gateway-wide, gap-free and increasing. */
@@ -84,6 +103,8 @@ export interface JournalRecord {
   reading?: Reading;
   event?: GatewayEvent;
   standard?: string;
+  verdicts?: Verdict[];
+  verified?: boolean;
   /** Hex SHA-256 of the previous record's canonical form ('' for the first record). */
   prevHash: string;
   hash: string;

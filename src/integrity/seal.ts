@@ -23,7 +23,18 @@ import {
   verify,
   type KeyObject,
 } from 'node:crypto';
-import { closeSync, existsSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fchmodSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import type { JournalRecord } from '../core/types.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
@@ -203,7 +214,8 @@ export function sealRecord(args: {
   privateKey: KeyObject;
   keyId?: string;
 }): UnhashedRecord {
-  const data = signHead({ gateway: args.gateway, headSeq: args.head.seq, headHash: args.head.hash }, args.privateKey, args.keyId);
+  const head = { gateway: args.gateway, headSeq: args.head.seq, headHash: args.head.hash };
+  const data = signHead(head, args.privateKey, args.keyId);
   return {
     seq: args.seq,
     kind: 'seal',
@@ -229,7 +241,9 @@ export function readSeal(record: JournalRecord): SealData | { error: string } {
   const { keyId, headSeq, headHash, signature } = d as Record<string, unknown>;
   if (typeof keyId !== 'string' || !KEY_ID.test(keyId)) return { error: 'seal keyId is not 16 hex digits' };
   if (typeof headSeq !== 'number' || !Number.isSafeInteger(headSeq)) return { error: 'seal headSeq is not an integer' };
-  if (typeof headHash !== 'string' || !HEX64.test(headHash)) return { error: 'seal headHash is not a SHA-256 hex digest' };
+  if (typeof headHash !== 'string' || !HEX64.test(headHash)) {
+    return { error: 'seal headHash is not a SHA-256 hex digest' };
+  }
   if (typeof signature !== 'string' || !SIGNATURE_B64.test(signature)) {
     return { error: 'seal signature is not a base64 Ed25519 signature' };
   }

@@ -5,8 +5,9 @@ import type { SerialLinkConfig, TcpLinkConfig } from './config.js';
 import { SerialLineLink } from './serial.js';
 import { TcpLineLink, type TcpEndpoint } from './tcp.js';
 import type { Link } from './types.js';
+import { createModbusLink, type ModbusLinkConfig } from './modbus/create.js';
 
-export type LinkConfig = TcpLinkConfig | SerialLinkConfig;
+export type LinkConfig = TcpLinkConfig | SerialLinkConfig | ModbusLinkConfig;
 
 export interface LinkDeps {
   clock: Clock;
@@ -17,6 +18,7 @@ export interface LinkDeps {
 
 /** Builds a link from its configuration. Nothing is opened until `start()`. */
 export function createLink(cfg: LinkConfig, deps: LinkDeps): Link {
+  if (cfg.type === 'modbus-rtu' || cfg.type === 'modbus-tcp') return createModbusLink(cfg, deps);
   const base = {
     id: cfg.id,
     type: cfg.type,

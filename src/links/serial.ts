@@ -1,8 +1,66 @@
+import { read as fsRead } from 'node:fs';
 import type { Duplex } from 'node:stream';
+import { promisify } from 'node:util';
 import { SerialPort } from 'serialport';
 import { TgError } from '../core/errors.js';
 import type { SerialLinkConfig } from './config.js';
 import { StreamLineLink, type StreamLineLinkOptions } from './stream-line-link.js';
+
+const readAsync = promisify(fsRead);
+
+/**
+ * serialport 13 with two workarounds:
+ * - `destroy()` closes the port. SerialPortStream has no `_destroy`, so a destroyed port keeps its
+ *   descriptor (and its exclusive lock) open, and reopening the same path fails.
+ * - On Linux a hung-up tty (the USB adapter was unplugged, the pty's other side closed) reads 0
+ *   bytes; @serialport/bindings-cpp retries such reads in a tight loop forever and never reports
+ *   the disconnect. `watchHangup` turns a 0-byte read into a disconnect, so the port closes and the
+ *   link reopens the path.
+ */
+class ReleasingSerialPort extends SerialPort {
+  override _destroy(err: Error | null, callback: (err: Error | null) => void): void {
+    if (this.isOpen) this.close(() => callback(err));
+    else if (this.closing) this.once('close', () => callback(err));
+    else callback(err);
+  }
+}
+
+/** The parts of bindings-cpp's LinuxPortBinding the hang-up aware read needs (public there). */
+interface UnixPortBinding {
+  fd: number | null;
+  poller: { once(event: 'readable', cb: (err: Error | null) => void): unknown };
+  read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }>;
+}
+
+function isUnixBinding(b: unknown): b is UnixPortBinding {
+  return typeof b === 'object' && b !== null && 'fd' in b && 'poller' in b && 'read' in b;
+}
+
+/**
+ * Replaces the binding's read with bindings-cpp's unix read, except that 0 bytes (EOF on a
+ * non-blocking raw tty: a hang-up) fail as a disconnect. Must run before the first read starts,
+ * i.e. in the open callback before anyone listens for data.
+ */
+function watchHangup(port: SerialPort): void {
+  const binding: unknown = port.port;
+  if (process.platform !== 'linux' || !isUnixBinding(binding)) return;
+  const canceled = () => Object.assign(new Error('Port is not open'), { canceled: true });
+  binding.read = async (buffer, offset, length) => {
+    for (;;) {
+      if (binding.fd === null) throw canceled();
+      try {
+        const { bytesRead } = await readAsync(binding.fd, buffer, offset, length, null);
+        if (bytesRead === 0) throw Object.assign(new Error('the serial device hung up'), { disconnect: true });
+        return { buffer, bytesRead };
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') throw err;
+        if (binding.fd === null) throw canceled();
+        await new Promise<void>((resolve, reject) => binding.poller.once('readable', (e) => (e ? reject(e) : resolve())));
+      }
+    }
+  };
+}
 
 /**
  * A line link over a serial port. When the adapter disappears (unplugged, re-enumerated, a pty
@@ -23,7 +81,7 @@ export class SerialLineLink extends StreamLineLink {
   protected open(signal: AbortSignal): Promise<Duplex> {
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(new TgError('TG_ABORTED'));
-      const port = new SerialPort({
+      const port = new ReleasingSerialPort({
         path: this.port.path,
         baudRate: this.port.baudRate,
         dataBits: this.port.dataBits,
@@ -34,10 +92,8 @@ export class SerialLineLink extends StreamLineLink {
       });
       port.open((err) => {
         if (err) return reject(new TgError('TG_LINK_DOWN', `${this.port.path}: ${err.message}`));
-        if (signal.aborted) {
-          port.close();
-          return reject(new TgError('TG_ABORTED'));
-        }
+        watchHangup(port);
+        // An abort during open is handled by the caller, which destroys (closes) the port.
         resolve(port);
       });
     });

@@ -1,5 +1,4 @@
 import type { Duplex } from 'node:stream';
-import { ReadlineParser } from '@serialport/parser-readline';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { Backoff } from '../core/backoff.js';
@@ -20,12 +19,46 @@ export interface StreamLineLinkOptions {
 
 /** Lines kept when nobody reads (a streaming sensor with no reader); older ones are dropped. */
 const MAX_QUEUED_LINES = 1000;
+/** A partial line longer than this (binary noise, wrong baud rate, wrong terminator) is dropped. */
+const MAX_LINE_CHARS = 64 * 1024;
+/** How long a dropped stream may take to release its socket or port before we reopen anyway. */
+const RELEASE_TIMEOUT_MS = 2000;
+
+/**
+ * Splits latin1 text on one terminator. Synchronous on purpose: a line is delivered in the same
+ * tick its bytes arrive, before the stream's 'close', and a partial line is never flushed as a
+ * line when the stream ends (a piped ReadlineParser does both wrong: it flushes the torn tail on
+ * 'end' and may emit lines after the stream closed).
+ */
+class LineSplitter {
+  private buffer = '';
+  constructor(private readonly delimiter: string) {}
+
+  push(chunk: string): string[] {
+    this.buffer += chunk;
+    if (!this.buffer.includes(this.delimiter)) {
+      if (this.buffer.length > MAX_LINE_CHARS) this.buffer = '';
+      return [];
+    }
+    const parts = this.buffer.split(this.delimiter);
+    this.buffer = parts.pop() ?? '';
+    return parts;
+  }
+
+  clear(): void {
+    this.buffer = '';
+  }
+}
 
 /**
  * A line-oriented link over any byte stream (a serial port, a TCP socket). It owns the
  * connection: it opens the stream, splits input into lines, and when the stream ends or errors it
- * reopens it with exponential backoff and jitter until `close()`. Pending reads fail fast with
- * TG_LINK_CLOSED when the stream drops, so the device loop can retry after the reconnect.
+ * reopens it with exponential backoff and jitter until `close()`. Reads and writes in flight fail
+ * at once with TG_LINK_CLOSED when the stream drops, so the device loop can retry after the
+ * reconnect. `status().reconnects` counts reopen attempts after a drop or a failed open.
+ *
+ * Logging: the first failure after a good period is a warning; further failed retries are debug
+ * lines until the link connects again (then one info line).
  */
 export abstract class StreamLineLink implements LineLink {
   readonly kind = 'line' as const;
@@ -34,19 +67,25 @@ export abstract class StreamLineLink implements LineLink {
 
   private state: LinkState = 'down';
   private stream: Duplex | undefined;
+  private splitter: LineSplitter;
   private queue: ReceivedLine[] = [];
   private readers: { resolve: (l: ReceivedLine) => void; reject: (e: Error) => void }[] = [];
-  private connectWaiters: (() => void)[] = [];
+  /** Rejecters of writes whose callback has not come yet. */
+  private writes = new Set<(e: Error) => void>();
+  private connectWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
   private readonly lock = new Lock();
   private readonly backoff: Backoff;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
   private reconnects = 0;
   private lastError: string | undefined;
+  /** Set once the current outage was logged at warn level; cleared on connect. */
+  private outageLogged = false;
 
   protected constructor(protected readonly opts: StreamLineLinkOptions) {
     this.id = opts.id;
     this.backoff = new Backoff({ initialMs: opts.reconnect.initial, maxMs: opts.reconnect.max });
+    this.splitter = new LineSplitter(TERMINATOR_TEXT[opts.readTerminator]);
   }
 
   /** Opens the underlying stream; resolves once it can carry bytes. */
@@ -54,14 +93,16 @@ export abstract class StreamLineLink implements LineLink {
   abstract address(): string;
 
   start(): void {
-    if (!this.loop) this.loop = this.run();
+    if (!this.loop && !this.stopping.signal.aborted) this.loop = this.run();
   }
 
+  /** Stops reconnecting, drops the stream and waits until its socket or port is released. */
   async close(): Promise<void> {
     this.stopping.abort(new TgError('TG_ABORTED', 'link closed'));
-    this.stream?.destroy();
+    for (const w of [...this.connectWaiters]) w.reject(new TgError('TG_LINK_DOWN', `${this.address()} (link closed)`));
     await this.loop;
     this.state = 'closed';
+    this.failPending(new TgError('TG_LINK_CLOSED', `${this.address()} (link closed)`));
   }
 
   status(): LinkStatus {
@@ -77,23 +118,31 @@ export abstract class StreamLineLink implements LineLink {
 
   waitConnected(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.state === 'connected') return Promise.resolve();
+    if (signal?.aborted) return Promise.reject(new TgError('TG_ABORTED'));
+    if (this.stopping.signal.aborted) return Promise.reject(new TgError('TG_LINK_DOWN', `${this.address()} (link closed)`));
     return new Promise((resolve, reject) => {
-      const done = () => {
+      const waiter = {
+        resolve: () => {
+          cleanup();
+          resolve();
+        },
+        reject: (e: Error) => {
+          cleanup();
+          reject(e);
+        },
+      };
+      const cleanup = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        resolve();
+        this.connectWaiters.delete(waiter);
       };
-      const timer = setTimeout(() => {
-        this.connectWaiters = this.connectWaiters.filter((w) => w !== done);
-        reject(new TgError('TG_LINK_DOWN', `${this.address()}${this.lastError ? ` (${this.lastError})` : ''}`));
-      }, timeoutMs);
-      const onAbort = () => {
-        clearTimeout(timer);
-        this.connectWaiters = this.connectWaiters.filter((w) => w !== done);
-        reject(new TgError('TG_ABORTED'));
-      };
+      const timer = setTimeout(
+        () => waiter.reject(new TgError('TG_LINK_DOWN', `${this.address()}${this.lastError ? ` (${this.lastError})` : ''}`)),
+        timeoutMs,
+      );
+      const onAbort = () => waiter.reject(new TgError('TG_ABORTED'));
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.connectWaiters.push(done);
+      this.connectWaiters.add(waiter);
     });
   }
 
@@ -105,27 +154,43 @@ export abstract class StreamLineLink implements LineLink {
     write: (text) => this.write(text),
     readLine: (timeoutMs, signal) => this.readLine(timeoutMs, signal),
     query: async (command, timeoutMs, signal): Promise<QueryResult> => {
-      this.queue = [];
+      this.discardInput();
       const sentAt = this.opts.clock.now();
       await this.write(command);
       const reply = await this.readLine(timeoutMs, signal);
       return { line: reply.line, sentAt, receivedAt: reply.at };
     },
-    discardInput: () => {
-      this.queue = [];
-    },
+    discardInput: () => this.discardInput(),
   };
+
+  /** Drops queued lines and a partial line: anything received before now is stale. */
+  private discardInput(): void {
+    this.queue = [];
+    this.splitter.clear();
+  }
 
   private write(text: string): Promise<void> {
     const stream = this.stream;
     if (this.state !== 'connected' || !stream) return Promise.reject(new TgError('TG_LINK_DOWN', this.address()));
     const data = text + TERMINATOR_TEXT[this.opts.writeTerminator];
     return new Promise((resolve, reject) => {
-      stream.write(data, 'latin1', (err) => (err ? reject(new TgError('TG_LINK_CLOSED', err.message)) : resolve()));
+      // A write whose callback never comes (a port that vanished mid-write) must not hold the
+      // device's lock forever: it is rejected with the other pending operations on a drop.
+      const fail = (e: Error) => {
+        this.writes.delete(fail);
+        reject(e);
+      };
+      this.writes.add(fail);
+      stream.write(data, 'latin1', (err) => {
+        this.writes.delete(fail);
+        if (err) reject(new TgError('TG_LINK_CLOSED', `${this.address()}: ${err.message}`));
+        else resolve();
+      });
     });
   }
 
   private readLine(timeoutMs: number, signal?: AbortSignal): Promise<ReceivedLine> {
+    if (signal?.aborted) return Promise.reject(new TgError('TG_ABORTED'));
     const queued = this.queue.shift();
     if (queued) return Promise.resolve(queued);
     if (this.state !== 'connected') return Promise.reject(new TgError('TG_LINK_DOWN', this.address()));
@@ -155,8 +220,9 @@ export abstract class StreamLineLink implements LineLink {
     });
   }
 
+  /** A trailing CR (CRLF replies on LF framing) and a leading LF (CRLF replies on CR framing) are stripped. */
   private onLine(raw: string): void {
-    const line = raw.replace(/\r$/, '');
+    const line = raw.replace(/\r$/, '').replace(/^\n/, '');
     if (line.length === 0) return;
     const received = { line, at: this.opts.clock.now() };
     const reader = this.readers.shift();
@@ -176,51 +242,84 @@ export abstract class StreamLineLink implements LineLink {
         if (!isAbort(err)) this.lastError = err instanceof Error ? err.message : String(err);
       }
       this.state = 'down';
-      this.failReaders(new TgError('TG_LINK_CLOSED', this.lastError ?? this.address()));
+      this.failPending(new TgError('TG_LINK_CLOSED', `${this.address()}${this.lastError ? ` (${this.lastError})` : ''}`));
       if (signal.aborted) break;
       const delay = this.backoff.next();
-      this.opts.log.warn({ link: this.id, error: this.lastError, retryInMs: Math.round(delay) }, 'link down');
+      const fields = { link: this.id, address: this.address(), error: this.lastError, retryInMs: Math.round(delay) };
+      if (this.outageLogged) this.opts.log.debug(fields, 'link down');
+      else this.opts.log.warn(fields, 'link down');
+      this.outageLogged = true;
       await this.opts.clock.sleep(delay, signal).catch(() => undefined);
-      this.reconnects++;
+      if (!signal.aborted) this.reconnects++;
     }
+    this.state = 'closed';
   }
 
-  /** Carries one opened stream until it ends; resolves when it closed for any reason. */
+  /**
+   * Carries one opened stream until it ends, errors, or the link closes. Resolves only after the
+   * stream released its socket or port (bounded by RELEASE_TIMEOUT_MS): a serial port is opened
+   * with an exclusive lock, so reopening before the old descriptor is closed would fail.
+   */
   private serve(stream: Duplex, signal: AbortSignal): Promise<void> {
+    const released = new Promise<void>((resolve) => {
+      if (stream.closed) return resolve();
+      stream.once('close', () => resolve());
+    });
+    // Kept for the stream's whole life: streams may emit 'error' after 'close' or twice (serialport
+    // reports a failed write both as 'error' and as a disconnect 'close'; a socket may get EPIPE
+    // after the peer's FIN). An unheard 'error' would crash the process.
+    stream.on('error', (err: Error) => finish(err));
+
+    let finished = false;
+    let resolveServe!: () => void;
+    const served = new Promise<void>((resolve) => (resolveServe = resolve));
+    const onData = (chunk: Buffer | string) => {
+      const text = typeof chunk === 'string' ? chunk : chunk.toString('latin1');
+      for (const line of this.splitter.push(text)) this.onLine(line);
+    };
+    const onAbort = () => finish();
+    const finish = (err?: Error) => {
+      if (finished) return;
+      finished = true;
+      signal.removeEventListener('abort', onAbort);
+      stream.off('data', onData);
+      this.stream = undefined;
+      this.state = 'down';
+      if (err) this.lastError = err.message;
+      else if (!signal.aborted) this.lastError = 'closed by peer';
+      this.failPending(new TgError('TG_LINK_CLOSED', `${this.address()} (${this.lastError ?? 'closed'})`));
+      stream.destroy();
+      const timer = setTimeout(() => resolveServe(), RELEASE_TIMEOUT_MS);
+      void released.then(() => {
+        clearTimeout(timer);
+        resolveServe();
+      });
+    };
+
+    if (signal.aborted) {
+      finish();
+      return served;
+    }
     this.stream = stream;
-    this.queue = [];
+    this.discardInput();
     this.generation++;
     this.state = 'connected';
     this.lastError = undefined;
+    this.outageLogged = false;
     this.backoff.reset();
-    this.opts.log.info({ link: this.id, address: this.address() }, 'link connected');
-    for (const waiter of this.connectWaiters.splice(0)) waiter();
+    this.opts.log.info({ link: this.id, address: this.address(), generation: this.generation }, 'link connected');
+    for (const w of [...this.connectWaiters]) w.resolve();
 
-    const delimiter = TERMINATOR_TEXT[this.opts.readTerminator];
-    const parser = stream.pipe(new ReadlineParser({ delimiter, encoding: 'latin1' }));
-    parser.on('data', (line: string) => this.onLine(line));
-    return new Promise((resolve) => {
-      let finished = false;
-      const finish = (err?: Error) => {
-        if (finished) return;
-        finished = true;
-        if (err) this.lastError = err.message;
-        else this.lastError ??= 'closed by peer';
-        stream.unpipe(parser);
-        stream.destroy();
-        signal.removeEventListener('abort', onAbort);
-        this.stream = undefined;
-        resolve();
-      };
-      const onAbort = () => finish();
-      signal.addEventListener('abort', onAbort, { once: true });
-      stream.once('error', finish);
-      stream.once('close', () => finish());
-      stream.once('end', () => finish());
-    });
+    signal.addEventListener('abort', onAbort, { once: true });
+    // serialport passes its disconnect error as the 'close' argument.
+    stream.once('close', (err?: unknown) => finish(err instanceof Error ? err : undefined));
+    stream.once('end', () => finish());
+    stream.on('data', onData);
+    return served;
   }
 
-  private failReaders(err: Error): void {
+  private failPending(err: Error): void {
     for (const r of this.readers.splice(0)) r.reject(err);
+    for (const w of [...this.writes]) w(err);
   }
 }

@@ -24,6 +24,7 @@ export class TcpLineLink extends StreamLineLink {
 
   protected open(signal: AbortSignal): Promise<Duplex> {
     return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(new TgError('TG_ABORTED'));
       const socket: Socket = connect({ host: this.endpoint.host, port: this.endpoint.port });
       const fail = (err: Error) => {
         cleanup();

@@ -55,7 +55,46 @@ export interface LineLink {
   readonly generation: number;
 }
 
-/** Register transports (Modbus) implement this kind; see the Modbus link. */
+/** Modbus read functions: 3 = holding registers, 4 = input registers. */
+export type RegisterFunction = 3 | 4;
+
+/** The registers a read returned, with the UTC times the request left and the reply arrived. */
+export interface RegisterReadResult {
+  /** 16-bit register values (0..65535) in address order. */
+  registers: number[];
+  sentAt: number;
+  receivedAt: number;
+}
+
+/** What a driver may do with a register link while it holds the link's lock. */
+export interface RegisterIO {
+  /**
+   * Reads `count` (1..125) registers from `address` (0-based, as on the wire) of unit `unit`.
+   * Rejects with a TgError: TG_LINK_TIMEOUT (no reply in `timeoutMs`), TG_MODBUS_EXCEPTION (a
+   * ModbusExceptionError carrying `exceptionCode`), TG_PARSE_ERROR (bad CRC or malformed frame),
+   * TG_CIRCUIT_OPEN (the unit is resting after repeated failures: nothing was sent),
+   * TG_LINK_DOWN / TG_LINK_CLOSED (no connection), TG_ABORTED.
+   */
+  readRegisters(
+    unit: number,
+    fc: RegisterFunction,
+    address: number,
+    count: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<RegisterReadResult>;
+}
+
+/** One unit id's health on a register link, as its circuit breaker sees it. */
+export interface RegisterUnitStatus {
+  unit: number;
+  breaker: 'closed' | 'open' | 'half-open';
+  consecutiveFailures: number;
+  requests: number;
+  failures: number;
+}
+
+/** Register transports (Modbus RTU on one RS-485 bus, Modbus TCP to a device or a gateway). */
 export interface RegisterLink {
   readonly kind: 'registers';
   readonly id: string;
@@ -63,6 +102,11 @@ export interface RegisterLink {
   close(): Promise<void>;
   status(): LinkStatus;
   waitConnected(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /** Runs `fn` with exclusive use of the bus (one lock per physical bus or connection, shared by
+   *  every unit id on it). Re-entrant within one async call chain. */
+  exclusive<T>(fn: (io: RegisterIO) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** The unit ids seen on this link so far. */
+  units(): RegisterUnitStatus[];
   readonly generation: number;
 }
 

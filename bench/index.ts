@@ -1,0 +1,21 @@
+/**
+ * `npm run bench`: every benchmark, one table. Timing goals live here, never in tests.
+ * Each entry is a module exporting an async function that returns rows of { name, value, unit }.
+ */
+import type { BenchResult } from './types.js';
+import { benchJournal } from './journal.js';
+import { benchGateway } from './gateway.js';
+
+const suites: [string, () => Promise<BenchResult[]>][] = [
+  ['journal', benchJournal],
+  ['gateway', benchGateway],
+];
+
+const only = process.argv.slice(2);
+const rows: (BenchResult & { suite: string })[] = [];
+for (const [suite, run] of suites) {
+  if (only.length > 0 && !only.includes(suite)) continue;
+  process.stderr.write(`bench: ${suite}...\n`);
+  for (const r of await run()) rows.push({ suite, ...r });
+}
+console.table(rows.map((r) => ({ suite: r.suite, benchmark: r.name, value: r.value, unit: r.unit })));

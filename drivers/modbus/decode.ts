@@ -1,0 +1,64 @@
+import type { QualityFlag } from '../../src/core/types.js';
+import { REGISTER_COUNT, type Order, type RegisterSpec, type RegisterType } from './registers.js';
+
+/**
+ * Register decoding, pure. Registers arrive as 16-bit numbers in address order. The value's bytes
+ * are put most significant first: with wordOrder 'little' the registers are taken last-to-first
+ * (least significant word first, as Vaisala transmitters send floats), with byteOrder 'little'
+ * the two bytes of each register are swapped. The bytes are then read as a big-endian value.
+ */
+
+/** The value's bytes, most significant first. */
+export function valueBytes(registers: readonly number[], wordOrder: Order, byteOrder: Order): Uint8Array {
+  const words = wordOrder === 'little' ? [...registers].reverse() : registers;
+  const bytes = new Uint8Array(words.length * 2);
+  words.forEach((w, i) => {
+    const hi = (w >>> 8) & 0xff;
+    const lo = w & 0xff;
+    bytes[2 * i] = byteOrder === 'big' ? hi : lo;
+    bytes[2 * i + 1] = byteOrder === 'big' ? lo : hi;
+  });
+  return bytes;
+}
+
+/** The raw number in `registers` (exactly as many as the type occupies), before scale and offset. */
+export function decodeRaw(registers: readonly number[], type: RegisterType, wordOrder: Order = 'big', byteOrder: Order = 'big'): number {
+  const need = REGISTER_COUNT[type];
+  if (registers.length !== need) throw new RangeError(`${type} needs ${need} registers, got ${registers.length}`);
+  const view = new DataView(valueBytes(registers, wordOrder, byteOrder).buffer);
+  switch (type) {
+    case 'int16':
+      return view.getInt16(0);
+    case 'uint16':
+      return view.getUint16(0);
+    case 'int32':
+      return view.getInt32(0);
+    case 'uint32':
+      return view.getUint32(0);
+    case 'float32':
+      return view.getFloat32(0);
+    case 'float64':
+      return view.getFloat64(0);
+  }
+}
+
+export interface Decoded {
+  /** raw * scale + offset, or null when the device said "not available". */
+  value: number | null;
+  raw: number;
+  flags: QualityFlag[];
+}
+
+/**
+ * Decodes one entry. A NaN (floats) or the configured sentinel (compared with the raw value, as the
+ * manual gives it) means the device has no value now: value null, flag `unavailable`. Infinite
+ * floats are flagged `overrange`.
+ */
+export function decodeEntry(registers: readonly number[], spec: RegisterSpec): Decoded {
+  const raw = decodeRaw(registers, spec.type, spec.wordOrder, spec.byteOrder);
+  // A float32 sentinel is compared at float32 precision (-9999.9 is not exactly representable).
+  const sentinel = spec.sentinel !== undefined && spec.type === 'float32' ? Math.fround(spec.sentinel) : spec.sentinel;
+  if (Number.isNaN(raw) || (sentinel !== undefined && raw === sentinel)) return { value: null, raw, flags: ['unavailable'] };
+  if (!Number.isFinite(raw)) return { value: null, raw, flags: ['overrange'] };
+  return { value: raw * spec.scale + spec.offset, raw, flags: [] };
+}

@@ -1,0 +1,85 @@
+/**
+ * Parsing of SCPI replies (IEEE 488.2 / SCPI-99): numbers, *IDN? and SYST:ERR?.
+ * Pure functions, no I/O; every parser returns a result instead of throwing.
+ */
+import type { DeviceIdentity } from '../../src/core/types.js';
+
+/**
+ * A parsed numeric reply. SCPI encodes the states a number cannot express as reserved values:
+ * ±9.9E37 is +/-infinity (a DMM's overload, "OVLD" on its display) and 9.91E37 is not-a-number.
+ */
+export type ScpiNumber =
+  | { kind: 'number'; value: number }
+  | { kind: 'overrange'; value: number }
+  | { kind: 'nan' }
+  | { kind: 'invalid'; reason: string };
+
+/** NR1 (`+10`), NR2 (`+10.000`, `.5`, `10.`) and NR3 (`+1.00000234E+01`) forms, nothing else. */
+const NRF = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+export const SCPI_INFINITY = 9.9e37;
+export const SCPI_NAN = 9.91e37;
+
+/** Parses one SCPI number. Surrounding blanks are allowed; anything else makes it invalid. */
+export function parseScpiNumber(text: string): ScpiNumber {
+  const trimmed = text.trim();
+  if (trimmed.length === 0) return { kind: 'invalid', reason: 'empty reply' };
+  if (!NRF.test(trimmed)) return { kind: 'invalid', reason: `not a SCPI number: "${printable(trimmed)}"` };
+  const value = Number(trimmed);
+  if (!Number.isFinite(value)) return { kind: 'invalid', reason: `out of the double range: "${trimmed}"` };
+  const magnitude = Math.abs(value);
+  if (near(magnitude, SCPI_NAN)) return { kind: 'nan' };
+  if (near(magnitude, SCPI_INFINITY) || magnitude > SCPI_INFINITY) return { kind: 'overrange', value };
+  return { kind: 'number', value };
+}
+
+/**
+ * Parses an *IDN? reply, `manufacturer,model,serial,firmware` (IEEE 488.2 §10.14). Fields are
+ * trimmed; a missing firmware field is tolerated, and commas beyond the fourth field stay part of
+ * the firmware. Returns null when fewer than three non-empty fields are present.
+ */
+export function parseIdn(text: string): DeviceIdentity | null {
+  const fields = text.trim().split(',');
+  if (fields.length < 3) return null;
+  const [manufacturer, model, serial, ...rest] = fields.map((f) => f.trim()) as [string, string, string, ...string[]];
+  if (!manufacturer || !model || !serial) return null;
+  if (!isPrintable(text)) return null;
+  const firmware = rest.join(',').trim();
+  return { manufacturer, model, serial, ...(firmware ? { firmware } : {}) };
+}
+
+/** One error queue entry. Code 0 means the queue is empty. */
+export interface ScpiError {
+  code: number;
+  message: string;
+}
+
+const SYST_ERR = /^([+-]?\d+)\s*,\s*(?:"((?:[^"]|"")*)"|(.*))$/;
+
+/**
+ * Parses a SYST:ERR? reply: `-113,"Undefined header"` or `+0,"No error"`. An unquoted message
+ * (some instruments and adapters) is accepted; doubled quotes inside a string unescape to one.
+ * Returns null for anything else.
+ */
+export function parseSystErr(text: string): ScpiError | null {
+  const m = SYST_ERR.exec(text.trim());
+  if (!m) return null;
+  const code = Number(m[1]);
+  if (!Number.isSafeInteger(code)) return null;
+  const message = m[2] !== undefined ? m[2].replace(/""/g, '"') : (m[3] ?? '').trim();
+  return { code, message };
+}
+
+/** A reply shortened and made printable for logs and error details. */
+export function printable(text: string, max = 64): string {
+  const shown = text.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return shown.length > max ? `${shown.slice(0, max)}…` : shown;
+}
+
+function isPrintable(text: string): boolean {
+  return /^[\x20-\x7e\t]*$/.test(text);
+}
+
+function near(a: number, b: number): boolean {
+  return Math.abs(a - b) <= b * 1e-6;
+}

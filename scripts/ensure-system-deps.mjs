@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Makes sure the system programs the tests run for real are installed (Debian packages).
+// As root it installs what is missing with apt-get; otherwise it fails with one line naming them.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/** program on the PATH (or a path that must exist) -> the Debian package that provides it */
+export const SYSTEM_DEPS = [
+  { check: 'socat', pkg: 'socat', why: 'pseudo-terminal pairs for serial tests' },
+  { check: 'mbpoll', pkg: 'mbpoll', why: 'an independent Modbus client in conformance tests' },
+];
+
+const has = (check) =>
+  check.startsWith('/') ? existsSync(check) : spawnSync('sh', ['-c', `command -v ${check}`]).status === 0;
+
+const missing = SYSTEM_DEPS.filter((d) => !has(d.check));
+if (missing.length === 0) process.exit(0);
+
+const pkgs = [...new Set(missing.map((d) => d.pkg))];
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+if (!isRoot) {
+  console.error(`missing system packages for the tests: sudo apt-get install -y ${pkgs.join(' ')}`);
+  process.exit(1);
+}
+console.error(`installing system packages for the tests: ${pkgs.join(' ')}`);
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+try {
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
+} catch {
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
+}
+const still = SYSTEM_DEPS.filter((d) => !has(d.check));
+if (still.length > 0) {
+  console.error(`still missing after apt-get: ${still.map((d) => d.pkg).join(' ')}`);
+  process.exit(1);
+}

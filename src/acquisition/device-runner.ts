@@ -1,0 +1,184 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Driver, DriverDefinition } from '../core/driver.js';
+import type { GatewayEvent, RawReading, Reading } from '../core/types.js';
+import { Backoff } from '../core/backoff.js';
+import { errorCode, isAbort } from '../core/errors.js';
+import type { Link } from '../links/types.js';
+import type { DeviceConfig } from '../config/schema.js';
+import { DeviceStatusTracker, type DeviceState, type DeviceStatus } from './device-status.js';
+import { identityMismatches } from './identity.js';
+
+/** Where acquisition delivers what it produced. Its promises settle when the journal committed. */
+export interface AcquisitionOutput {
+  reading(r: Reading): Promise<void>;
+  event(e: GatewayEvent): Promise<void>;
+}
+
+export interface DeviceRunnerDeps {
+  clock: Clock;
+  log: Logger;
+  output: AcquisitionOutput;
+  /** Backoff after a failed cycle; defaults to 0.5 s doubling up to 30 s. */
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+const MAX_INFLIGHT = 256;
+
+/**
+ * One device's loop: connect (identity, setup), then poll every `interval` (or stream), and after
+ * any failure back off and connect again. Each device has its own loop, so a dead instrument
+ * only ever delays devices that share its link, and those only by its request timeout.
+ * Drivers take the link's lock for each transaction themselves.
+ */
+export class DeviceRunner {
+  private readonly status: DeviceStatusTracker;
+  private readonly driver: Driver;
+  private readonly backoff: Backoff;
+  private identityFlag = false;
+  /** Deliveries not yet committed; the loop waits when too many are outstanding (back-pressure). */
+  private readonly inflight = new Set<Promise<void>>();
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly cfg: DeviceConfig,
+    def: DriverDefinition,
+    private readonly link: Link,
+    private readonly deps: DeviceRunnerDeps,
+  ) {
+    this.status = new DeviceStatusTracker(cfg.id, cfg.driver, cfg.link);
+    this.backoff = new Backoff({ initialMs: deps.backoff?.initialMs ?? 500, maxMs: deps.backoff?.maxMs ?? 30_000 });
+    const driverDeps = {
+      link,
+      log: deps.log.child({ device: cfg.id }),
+      clock: deps.clock,
+      timeoutMs: cfg.timeout,
+      reportError: (code: string, detail: string) => this.countError(code, detail),
+    };
+    this.driver = (def.create as (c: unknown, d: typeof driverDeps) => Driver)(cfg.options, driverDeps);
+  }
+
+  get id(): string {
+    return this.cfg.id;
+  }
+
+  snapshot(): DeviceStatus {
+    return this.status.snapshot();
+  }
+
+  start(signal: AbortSignal): void {
+    this.loop ??= this.run(signal).finally(() => this.setState('stopped'));
+  }
+
+  /** Resolves when the loop has ended (after the signal aborted) and the driver is closed. */
+  async stopped(): Promise<void> {
+    await this.loop;
+    await Promise.all(this.inflight);
+    await this.driver.close().catch(() => undefined);
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        this.setState('connecting');
+        await this.link.waitConnected(Math.max(this.cfg.timeout, 5000), signal);
+        await this.connect(signal);
+        this.setState('connected');
+        if (this.driver.stream) await this.streamUntilFailure(signal);
+        else await this.pollUntilFailure(signal);
+      } catch (err) {
+        if (signal.aborted || isAbort(err)) break;
+        this.countError(errorCode(err), err instanceof Error ? err.message : String(err));
+        this.setState('faulted');
+        await this.deps.clock.sleep(this.backoff.next(), signal).catch(() => undefined);
+      }
+    }
+  }
+
+  private async connect(signal: AbortSignal): Promise<void> {
+    const identity = await this.driver.connect(signal);
+    const mismatches = identityMismatches(this.cfg.identity, identity);
+    this.identityFlag = mismatches.length > 0;
+    this.status.setIdentity(identity, !this.identityFlag);
+    if (this.identityFlag) {
+      const detail = mismatches.map((f) => `${f} "${identity?.[f] ?? ''}" ≠ "${this.cfg.identity?.[f]}"`).join(', ');
+      this.countError('TG_IDENTITY_MISMATCH', detail);
+      await this.emitEvent('identity_mismatch', 'alarm', `${this.cfg.id}: ${detail}`, { identity, expected: this.cfg.identity });
+    }
+  }
+
+  private async pollUntilFailure(signal: AbortSignal): Promise<void> {
+    const clock = this.deps.clock;
+    let next = clock.monotonic();
+    for (;;) {
+      const requestedAt = clock.now();
+      const raw = await this.driver.read!(signal);
+      const answeredAt = clock.now();
+      this.backoff.reset();
+      for (const r of raw) await this.deliver(r, (requestedAt + answeredAt) / 2);
+      next += this.cfg.interval;
+      const now = clock.monotonic();
+      if (next < now) next = now; // a slow cycle skips missed slots instead of bursting to catch up
+      await clock.sleep(next - now, signal);
+    }
+  }
+
+  private async streamUntilFailure(signal: AbortSignal): Promise<void> {
+    let pending: Promise<void> = Promise.resolve();
+    await this.driver.stream!((r) => {
+      const arrived = this.deps.clock.now();
+      this.backoff.reset();
+      pending = pending.then(() => this.deliver(r, arrived));
+    }, signal);
+    await pending;
+    if (!signal.aborted) throw new Error('the stream ended');
+  }
+
+  private async deliver(raw: RawReading, fallbackTime: number): Promise<void> {
+    const flags = [...(raw.flags ?? [])];
+    if (this.identityFlag && !flags.includes('identity_mismatch')) flags.push('identity_mismatch');
+    const reading: Reading = {
+      device: this.cfg.id,
+      channel: raw.channel,
+      quantity: raw.quantity,
+      value: raw.value,
+      unit: raw.unit,
+      time: raw.time ?? fallbackTime,
+      flags,
+      ...(raw.u !== undefined ? { u: raw.u } : {}),
+      ...(raw.extra ? { extra: raw.extra } : {}),
+    };
+    this.status.countReading(reading.time);
+    // The journal acknowledges in group commits; waiting for each commit would cap a device at one
+    // reading per commit interval, so the loop only waits when the journal falls far behind.
+    const delivery = this.deps.output.reading(reading).then(
+      () => undefined,
+      (err: unknown) => this.countError(errorCode(err), `reading not journaled: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    this.inflight.add(delivery);
+    void delivery.finally(() => this.inflight.delete(delivery));
+    if (this.inflight.size >= MAX_INFLIGHT) await Promise.race(this.inflight);
+  }
+
+  private countError(code: string, detail: string): void {
+    this.status.countError(code, detail);
+    this.deps.log.debug({ device: this.cfg.id, code, detail }, 'device error');
+  }
+
+  private setState(state: DeviceState): void {
+    const previous = this.status.setState(state);
+    if (previous === state) return;
+    const severity = state === 'faulted' ? 'warning' : 'info';
+    const lastError = this.status.snapshot().lastError;
+    if (state === 'faulted') this.deps.log.warn({ device: this.cfg.id, error: lastError }, 'device faulted');
+    else this.deps.log.info({ device: this.cfg.id, state }, `device ${state}`);
+    if (state === 'connected' || state === 'faulted' || (state === 'stopped' && previous !== 'connecting'))
+      void this.emitEvent(`device_${state}`, severity, `${this.cfg.id} ${state}${state === 'faulted' && lastError ? `: ${lastError}` : ''}`);
+  }
+
+  private async emitEvent(type: string, severity: GatewayEvent['severity'], message: string, data?: Record<string, unknown>): Promise<void> {
+    await this.deps.output
+      .event({ type, severity, message, device: this.cfg.id, time: this.deps.clock.now(), ...(data ? { data } : {}) })
+      .catch((err: unknown) => this.deps.log.error({ err, device: this.cfg.id }, 'could not journal a device event'));
+  }
+}

@@ -1,0 +1,17 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Authorizer } from './auth.js';
+import type { GatewayView } from './view.js';
+
+/** GET /api/v1/status: devices, links and the journal, from live state. */
+export const statusRoutes: FastifyPluginAsync<{ view: GatewayView; auth: Authorizer }> = async (app, { view, auth }) => {
+  app.get('/api/v1/status', { preHandler: auth.require('read') }, async () => {
+    const journal = view.journal()?.stats();
+    return {
+      ...view.info(),
+      ready: view.isReady(),
+      devices: view.devices(),
+      links: view.links(),
+      journal: journal ? { records: journal.records, lastSeq: journal.lastSeq, firstSeq: journal.firstSeq, sizeBytes: journal.sizeBytes } : null,
+    };
+  });
+};

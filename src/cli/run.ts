@@ -1,0 +1,30 @@
+import { loadConfig } from '../config/load.js';
+import { formatIssues } from '../config/format.js';
+import { createLogger } from '../core/logger.js';
+import { buildGateway } from '../gateway.js';
+import { registry } from '../registry.js';
+import { onShutdownSignal } from './signals.js';
+
+/** `travelgate run --config FILE`: the gateway until SIGTERM or SIGINT, then a clean stop. */
+export async function run(file: string): Promise<number> {
+  const result = loadConfig(file, registry);
+  if (!result.ok) {
+    process.stderr.write(`${file}: invalid configuration\n${formatIssues(result.issues)}\n`);
+    return 2;
+  }
+  const config = result.config;
+  const log = createLogger({ level: config.log.level });
+  const gateway = buildGateway(config, { registry, log });
+  try {
+    await gateway.start();
+  } catch (err) {
+    log.fatal({ err }, 'the gateway could not start');
+    await gateway.stop().catch(() => undefined);
+    return 1;
+  }
+  log.info({ url: gateway.url }, 'travelgate running');
+  await onShutdownSignal(log);
+  await gateway.stop();
+  log.info('travelgate stopped');
+  return 0;
+}

@@ -1,0 +1,232 @@
+/**
+ * Group commit: the write path of the journal.
+ *
+ * Contract:
+ * - `enqueue(draft)` queues a record and returns a promise that resolves with the committed record
+ *   (seq, prevHash, hash filled in) once the transaction holding it has committed.
+ * - A batch is committed `commitIntervalMs` after the first record of an empty queue arrived
+ *   (0: on the next turn of the event loop), or synchronously inside `enqueue` when `batchSize`
+ *   records are pending, so one transaction never holds more than `batchSize` records.
+ * - Committing a batch: seqs lastSeq+1.. are assigned and the chain extended in queue order; one
+ *   IMMEDIATE transaction inserts the rows. On failure the chain head and lastSeq are put back and
+ *   every record of the batch is rejected (SQLITE_FULL becomes TgError TG_JOURNAL_FULL). A draft
+ *   that cannot be hashed is rejected alone before the transaction and consumes no seq.
+ * - Listeners run after a successful commit; a throwing listener is logged and skipped.
+ */
+import type { Clock } from '../core/clock.js';
+import { TgError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { JournalRecord } from '../core/types.js';
+import type { HashChain } from '../integrity/chain.js';
+import { rowColumns, type Draft } from './records.js';
+import type { SqliteDb } from './schema.js';
+
+type Head = { seq: number; hash: string };
+type DraftSource = Draft | ((head: Head) => Draft);
+
+interface Pending {
+  draft: DraftSource;
+  resolve: (r: JournalRecord) => void;
+  reject: (err: unknown) => void;
+}
+
+type Row = [number, string, number, string | null, string | null, string | null, string, string];
+
+export interface CommitStats {
+  batches: number;
+  failedBatches: number;
+  lastBatchSize: number;
+  /** Wall time the last commit took (hashing + transaction), ms. */
+  lastCommitMs: number;
+  /** UTC ms of the last successful commit. */
+  lastCommitAt: number | null;
+}
+
+export interface CommitQueueOptions {
+  db: SqliteDb;
+  gateway: string;
+  lab: string;
+  chain: HashChain;
+  lastSeq: number;
+  records: number;
+  commitIntervalMs: number;
+  batchSize: number;
+  clock: Clock;
+  log: Logger;
+}
+
+export class CommitQueue {
+  readonly #o: CommitQueueOptions;
+  readonly #insertAll: (rows: Row[]) => void;
+  #queue: Pending[] = [];
+  #timer: (() => void) | undefined; // cancels the scheduled commit
+  #committing = false;
+  #stopped: Error | undefined;
+  #lastSeq: number;
+  #records: number;
+  #listeners: ((records: JournalRecord[]) => void)[] = [];
+  #stats: CommitStats = { batches: 0, failedBatches: 0, lastBatchSize: 0, lastCommitMs: 0, lastCommitAt: null };
+
+  constructor(o: CommitQueueOptions) {
+    this.#o = o;
+    this.#lastSeq = o.lastSeq;
+    this.#records = o.records;
+    const insert = o.db.prepare(
+      'INSERT INTO records (seq, kind, time, device, channel, standard, body, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const tx = o.db.transaction((rows: Row[]) => {
+      for (const row of rows) insert.run(...row);
+    });
+    this.#insertAll = (rows) => tx.immediate(rows);
+  }
+
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  get headHash(): string {
+    return this.#o.chain.head;
+  }
+
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  get records(): number {
+    return this.#records;
+  }
+
+  stats(): CommitStats {
+    return { ...this.#stats };
+  }
+
+  /** Retention deleted `n` records. */
+  forget(n: number): void {
+    this.#records -= n;
+  }
+
+  onCommit(listener: (records: JournalRecord[]) => void): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+    };
+  }
+
+  enqueue(draft: DraftSource): Promise<JournalRecord> {
+    if (this.#stopped) return Promise.reject(this.#stopped);
+    const promise = new Promise<JournalRecord>((resolve, reject) => this.#queue.push({ draft, resolve, reject }));
+    if (this.#queue.length >= this.#o.batchSize && !this.#committing) this.#commit();
+    else this.#schedule();
+    return promise;
+  }
+
+  /** Commit everything queued now (in batches of at most batchSize); rejects with the first
+   *  failed batch's error. */
+  flush(): Promise<void> {
+    // Called from an onCommit listener: the running commit finishes first, then ours.
+    if (this.#committing) return new Promise((resolve) => setImmediate(resolve)).then(() => this.flush());
+    let first: unknown;
+    while (this.#queue.length > 0) {
+      const err = this.#commit();
+      if (err !== undefined && first === undefined) first = err;
+    }
+    return first === undefined ? Promise.resolve() : Promise.reject(first);
+  }
+
+  /** Refuse further appends with `reason`; reject anything still queued. */
+  stop(reason: Error): void {
+    this.#stopped = reason;
+    this.#cancelTimer();
+    const left = this.#queue;
+    this.#queue = [];
+    for (const p of left) p.reject(reason);
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined || this.#queue.length === 0) return;
+    const run = () => {
+      this.#timer = undefined;
+      this.#commit();
+    };
+    if (this.#o.commitIntervalMs > 0) {
+      const t = setTimeout(run, this.#o.commitIntervalMs);
+      this.#timer = () => clearTimeout(t);
+    } else {
+      const t = setImmediate(run);
+      this.#timer = () => clearImmediate(t);
+    }
+  }
+
+  #cancelTimer(): void {
+    this.#timer?.();
+    this.#timer = undefined;
+  }
+
+  /** Commits the queued batch; returns the error that failed it, if any. Never throws. */
+  #commit(): unknown {
+    if (this.#committing || this.#queue.length === 0) return undefined;
+    this.#cancelTimer();
+    const batch = this.#queue.splice(0, this.#o.batchSize);
+    this.#committing = true;
+    const started = this.#o.clock.monotonic();
+    const { chain, gateway, lab } = this.#o;
+    const startHead = chain.head;
+    const records: JournalRecord[] = [];
+    const owners: Pending[] = [];
+    const rows: Row[] = [];
+    let seq = this.#lastSeq;
+    try {
+      for (const p of batch) {
+        let record: JournalRecord;
+        try {
+          const draft = typeof p.draft === 'function' ? p.draft({ seq, hash: chain.head }) : p.draft;
+          record = chain.append({ seq: seq + 1, gateway, lab, ...draft });
+        } catch (err) {
+          p.reject(err); // this record only: it has no canonical form, or its seal could not be built
+          continue;
+        }
+        seq += 1;
+        const c = rowColumns(record);
+        rows.push([seq, record.kind, record.time, c.device, c.channel, c.standard, JSON.stringify(record), record.hash]);
+        records.push(record);
+        owners.push(p);
+      }
+      if (rows.length === 0) return undefined;
+      try {
+        this.#insertAll(rows);
+      } catch (cause) {
+        chain.reset(startHead);
+        const err = asJournalError(cause);
+        this.#stats.failedBatches += 1;
+        this.#o.log.error({ err, firstSeq: this.#lastSeq + 1, size: rows.length }, 'journal commit failed; batch rejected');
+        for (const p of owners) p.reject(err);
+        return err;
+      }
+      this.#lastSeq = seq;
+      this.#records += rows.length;
+      this.#stats.batches += 1;
+      this.#stats.lastBatchSize = rows.length;
+      this.#stats.lastCommitMs = this.#o.clock.monotonic() - started;
+      this.#stats.lastCommitAt = this.#o.clock.now();
+      for (let i = 0; i < owners.length; i++) owners[i]!.resolve(records[i]!);
+      for (const listener of this.#listeners) {
+        try {
+          listener(records);
+        } catch (err) {
+          this.#o.log.warn({ err }, 'journal onCommit listener threw; ignored');
+        }
+      }
+      return undefined;
+    } finally {
+      this.#committing = false;
+      if (this.#queue.length >= this.#o.batchSize) setImmediate(() => this.#commit());
+      else this.#schedule();
+    }
+  }
+}
+
+function asJournalError(cause: unknown): unknown {
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_FULL') return new TgError('TG_JOURNAL_FULL', 'the disk or the journal file is full', { cause });
+  return cause;
+}

@@ -1,0 +1,253 @@
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/logger.js';
+import { Backoff } from '../../core/backoff.js';
+import { TgError, isAbort } from '../../core/errors.js';
+import { Lock } from '../lock.js';
+import type {
+  LinkState,
+  LinkStatus,
+  RegisterFunction,
+  RegisterIO,
+  RegisterLink,
+  RegisterReadResult,
+  RegisterUnitStatus,
+} from '../types.js';
+import { UnitBreakers, type BreakerOptions, type CircuitBreaker } from './circuit-breaker.js';
+import { ModbusExceptionError } from './errors.js';
+import type { ModbusSession, ModbusTransport } from './transports.js';
+
+export interface ModbusLinkOptions {
+  id: string;
+  type: 'modbus-rtu' | 'modbus-tcp';
+  transport: ModbusTransport;
+  /** Silence between the end of one transaction and the next request, ms. */
+  interFrameDelayMs: number;
+  breaker: BreakerOptions;
+  reconnect: { initial: number; max: number };
+  clock: Clock;
+  log: Logger;
+}
+
+/**
+ * A Modbus master on one bus (RTU) or one connection (TCP). It owns the connection and reopens it
+ * with backoff until close(). One lock serialises every unit id on the bus; each request has its
+ * own timeout, waits the inter-frame delay after the previous transaction, and passes its unit's
+ * circuit breaker first. A request in flight when the connection drops fails with TG_LINK_CLOSED.
+ */
+export class ModbusLink implements RegisterLink {
+  readonly kind = 'registers' as const;
+  readonly id: string;
+  generation = 0;
+
+  private state: LinkState = 'down';
+  private session: ModbusSession | undefined;
+  private inflight: ((err: Error) => void) | undefined;
+  private connectWaiters: (() => void)[] = [];
+  private readonly lock = new Lock();
+  private readonly backoff: Backoff;
+  private readonly breakers: UnitBreakers;
+  private readonly stopping = new AbortController();
+  private loop: Promise<void> | undefined;
+  private reconnects = 0;
+  private lastError: string | undefined;
+  private lastFrameEnd = -Infinity;
+
+  constructor(private readonly opts: ModbusLinkOptions) {
+    this.id = opts.id;
+    this.backoff = new Backoff({ initialMs: opts.reconnect.initial, maxMs: opts.reconnect.max });
+    this.breakers = new UnitBreakers(opts.breaker, () => opts.clock.monotonic());
+  }
+
+  start(): void {
+    if (!this.loop) this.loop = this.run();
+  }
+
+  async close(): Promise<void> {
+    this.stopping.abort(new TgError('TG_ABORTED', 'link closed'));
+    this.session?.destroy();
+    await this.loop;
+    this.state = 'closed';
+  }
+
+  status(): LinkStatus {
+    return {
+      id: this.id,
+      type: this.opts.type,
+      state: this.state,
+      address: this.opts.transport.address(),
+      reconnects: this.reconnects,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+
+  units(): RegisterUnitStatus[] {
+    return this.breakers.entries().map(([unit, b]) => ({
+      unit,
+      breaker: b.current,
+      consecutiveFailures: b.consecutiveFailures,
+      requests: b.requests,
+      failures: b.failures,
+    }));
+  }
+
+  waitConnected(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.state === 'connected') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const drop = () => (this.connectWaiters = this.connectWaiters.filter((w) => w !== done));
+      const timer = setTimeout(() => {
+        drop();
+        reject(new TgError('TG_LINK_DOWN', `${this.opts.transport.address()}${this.lastError ? ` (${this.lastError})` : ''}`));
+      }, timeoutMs);
+      const onAbort = () => {
+        clearTimeout(timer);
+        drop();
+        reject(new TgError('TG_ABORTED'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.connectWaiters.push(done);
+    });
+  }
+
+  exclusive<T>(fn: (io: RegisterIO) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.lock.run(() => fn(this.io), signal);
+  }
+
+  private readonly io: RegisterIO = {
+    readRegisters: (unit, fc, address, count, timeoutMs, signal) => this.readRegisters(unit, fc, address, count, timeoutMs, signal),
+  };
+
+  private async readRegisters(
+    unit: number,
+    fc: RegisterFunction,
+    address: number,
+    count: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<RegisterReadResult> {
+    if (!Number.isInteger(unit) || unit < 0 || unit > 255) throw new RangeError(`unit id ${unit} out of 0..255`);
+    if (!Number.isInteger(count) || count < 1 || count > 125) throw new RangeError(`register count ${count} out of 1..125`);
+    if (!Number.isInteger(address) || address < 0 || address + count > 65536) throw new RangeError(`register address ${address} out of range`);
+    if (signal?.aborted) throw new TgError('TG_ABORTED');
+    const breaker = this.breakers.for(unit);
+    if (breaker.admit() === 'reject') {
+      throw new TgError('TG_CIRCUIT_OPEN', `unit ${unit} on ${this.opts.transport.address()}: next probe in ${Math.ceil(breaker.waitMs())} ms`);
+    }
+    try {
+      const result = await this.transact(unit, fc, address, count, timeoutMs, signal);
+      breaker.success();
+      return result;
+    } catch (err) {
+      this.judge(breaker, err);
+      throw err;
+    } finally {
+      this.lastFrameEnd = this.opts.clock.monotonic();
+    }
+  }
+
+  private judge(breaker: CircuitBreaker, err: unknown): void {
+    const code = err instanceof TgError ? err.code : undefined;
+    if (code === 'TG_MODBUS_EXCEPTION') breaker.success();
+    else if (code === 'TG_LINK_TIMEOUT' || code === 'TG_PARSE_ERROR') breaker.failure();
+    else breaker.neutral();
+  }
+
+  private async transact(
+    unit: number,
+    fc: RegisterFunction,
+    address: number,
+    count: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<RegisterReadResult> {
+    const gap = this.lastFrameEnd + this.opts.interFrameDelayMs - this.opts.clock.monotonic();
+    if (gap > 0) await this.opts.clock.sleep(gap, signal).catch(() => Promise.reject(new TgError('TG_ABORTED')));
+    const session = this.session;
+    if (this.state !== 'connected' || !session) throw new TgError('TG_LINK_DOWN', this.opts.transport.address());
+    const clock = this.opts.clock;
+    return new Promise<RegisterReadResult>((resolve, reject) => {
+      let settled = false;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (this.inflight === fail) this.inflight = undefined;
+        fn();
+      };
+      const fail = (err: Error) => finish(() => reject(err));
+      const onAbort = () => fail(new TgError('TG_ABORTED'));
+      const timer = setTimeout(
+        () => fail(new TgError('TG_LINK_TIMEOUT', `unit ${unit}: no reply within ${timeoutMs} ms on ${this.opts.transport.address()}`)),
+        timeoutMs,
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.inflight = fail;
+      const sentAt = clock.now();
+      // modbus-serial's own timeout stays off (null): this promise owns the timeout, and a reply
+      // arriving after it calls back into a settled promise, which ignores it.
+      const callback = (err: (Error & { modbusCode?: number; name?: string }) | null, res?: { data: number[] }) => {
+        if (err) return fail(toTgError(err, unit, this.opts.transport.address()));
+        const receivedAt = clock.now();
+        const registers = res?.data ?? [];
+        if (registers.length !== count) return fail(new TgError('TG_PARSE_ERROR', `unit ${unit}: ${registers.length} registers, expected ${count}`));
+        finish(() => resolve({ registers, sentAt, receivedAt }));
+      };
+      try {
+        if (fc === 3) session.client.writeFC3(unit, address, count, callback as never);
+        else session.client.writeFC4(unit, address, count, callback as never);
+      } catch (err) {
+        fail(new TgError('TG_LINK_CLOSED', err instanceof Error ? err.message : String(err)));
+      }
+    });
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stopping.signal;
+    while (!signal.aborted) {
+      this.state = 'connecting';
+      try {
+        const session = await this.opts.transport.open(signal);
+        await this.serve(session, signal);
+      } catch (err) {
+        if (!isAbort(err)) this.lastError = err instanceof Error ? err.message : String(err);
+      }
+      this.state = 'down';
+      if (signal.aborted) break;
+      const delay = this.backoff.next();
+      this.opts.log.warn({ link: this.id, error: this.lastError, retryInMs: Math.round(delay) }, 'link down');
+      await this.opts.clock.sleep(delay, signal).catch(() => undefined);
+      this.reconnects++;
+    }
+  }
+
+  /** Carries one opened session until its connection closes (or the link is closed). */
+  private async serve(session: ModbusSession, signal: AbortSignal): Promise<void> {
+    this.session = session;
+    this.generation++;
+    this.state = 'connected';
+    this.lastError = undefined;
+    this.backoff.reset();
+    this.opts.log.info({ link: this.id, address: this.opts.transport.address() }, 'link connected');
+    for (const waiter of this.connectWaiters.splice(0)) waiter();
+    const aborted = new Promise<string>((resolve) => signal.addEventListener('abort', () => resolve('link closed'), { once: true }));
+    const reason = await Promise.race([session.closed, aborted]);
+    this.lastError = signal.aborted ? undefined : reason;
+    this.session = undefined;
+    this.state = 'down';
+    session.destroy();
+    this.inflight?.(new TgError('TG_LINK_CLOSED', reason));
+  }
+}
+
+/** Maps modbus-serial's errors onto the catalogue. */
+function toTgError(err: Error & { modbusCode?: number; name?: string }, unit: number, address: string): TgError {
+  if (typeof err.modbusCode === 'number') return new ModbusExceptionError(err.modbusCode, unit);
+  if (err.name === 'PortNotOpenError') return new TgError('TG_LINK_DOWN', address);
+  if (/CRC|length|Unexpected data/i.test(err.message)) return new TgError('TG_PARSE_ERROR', `unit ${unit}: ${err.message}`);
+  return new TgError('TG_LINK_CLOSED', `unit ${unit}: ${err.message}`);
+}

@@ -1,0 +1,111 @@
+import { connect, type Socket } from 'node:net';
+import modbusSerial from 'modbus-serial';
+import { SerialPort } from 'serialport';
+import { TgError } from '../../core/errors.js';
+import type { ModbusRtuLinkConfig } from './config.js';
+import { RtuFramePort } from './rtu-port.js';
+
+/**
+ * The two ways to reach Modbus units: RTU frames on a serial bus, MBAP frames on a TCP connection.
+ * This file and rtu-port.ts are the only places that know modbus-serial, serialport and net.
+ */
+
+// modbus-serial is CommonJS: `module.exports` is the client class and `.default` points to itself.
+const ModbusRTU = modbusSerial.default;
+type ModbusRTU = InstanceType<typeof ModbusRTU>;
+
+/** One opened connection with a modbus-serial client bound to it. */
+export interface ModbusSession {
+  client: ModbusRTU;
+  /** Resolves (with a reason) once the connection has closed for any reason. */
+  closed: Promise<string>;
+  destroy(): void;
+}
+
+export interface ModbusTransport {
+  address(): string;
+  /** Opens the connection; rejects with a TgError when it cannot. */
+  open(signal: AbortSignal): Promise<ModbusSession>;
+}
+
+function newClient(port?: unknown): ModbusRTU {
+  const client = new ModbusRTU(port);
+  // The client re-emits port errors; without a listener an EventEmitter would throw them.
+  client.on('error', () => undefined);
+  return client;
+}
+
+export function rtuTransport(cfg: Pick<ModbusRtuLinkConfig, 'path' | 'baudRate' | 'dataBits' | 'parity' | 'stopBits'>): ModbusTransport {
+  return {
+    address: () => cfg.path,
+    open: (signal) =>
+      new Promise((resolve, reject) => {
+        if (signal.aborted) return reject(new TgError('TG_ABORTED'));
+        const port = new SerialPort({
+          path: cfg.path,
+          baudRate: cfg.baudRate,
+          dataBits: cfg.dataBits,
+          parity: cfg.parity,
+          stopBits: cfg.stopBits,
+          autoOpen: false,
+        });
+        port.open((err) => {
+          if (err) return reject(new TgError('TG_LINK_DOWN', `${cfg.path}: ${err.message}`));
+          if (signal.aborted) {
+            port.close();
+            return reject(new TgError('TG_ABORTED'));
+          }
+          const closed = new Promise<string>((done) => {
+            port.once('close', (e?: Error) => done(e?.message ?? 'port closed'));
+            port.on('error', (e: Error) => {
+              done(e.message);
+              port.destroy();
+            });
+          });
+          const framePort = new RtuFramePort(port);
+          const client = newClient(framePort);
+          client.open(() => resolve({ client, closed, destroy: () => port.destroy() }));
+        });
+      }),
+  };
+}
+
+export function tcpTransport(endpoint: { host: string; port: number }, connectTimeoutMs: number): ModbusTransport {
+  const address = `modbus-tcp://${endpoint.host}:${endpoint.port}`;
+  return {
+    address: () => address,
+    open: (signal) =>
+      new Promise((resolve, reject) => {
+        const socket: Socket = connect({ host: endpoint.host, port: endpoint.port });
+        const fail = (err: Error) => {
+          cleanup();
+          socket.destroy();
+          reject(err instanceof TgError ? err : new TgError('TG_LINK_DOWN', `${address}: ${err.message}`));
+        };
+        const onError = (err: Error) => fail(err);
+        const onAbort = () => fail(new TgError('TG_ABORTED'));
+        const timer = setTimeout(() => fail(new TgError('TG_LINK_TIMEOUT', `connect to ${address}`)), connectTimeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          socket.off('error', onError);
+          signal.removeEventListener('abort', onAbort);
+        };
+        socket.once('error', onError);
+        signal.addEventListener('abort', onAbort, { once: true });
+        socket.once('connect', () => {
+          cleanup();
+          socket.setNoDelay(true);
+          socket.setKeepAlive(true, 10_000);
+          const closed = new Promise<string>((done) => {
+            socket.on('error', (e) => done(e.message));
+            socket.once('close', () => done('closed by peer'));
+          });
+          const client = newClient();
+          client
+            .linkTCP(socket, { port: endpoint.port })
+            .then(() => resolve({ client, closed, destroy: () => socket.destroy() }))
+            .catch((e: unknown) => fail(e instanceof Error ? e : new Error(String(e))));
+        });
+      }),
+  };
+}
