@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 export const SYSTEM_DEPS = [
   { check: 'socat', pkg: 'socat', why: 'pseudo-terminal pairs for serial tests' },
   { check: 'mbpoll', pkg: 'mbpoll', why: 'an independent Modbus client in conformance tests' },
+  { check: '/usr/lib/python3/dist-packages/pyvisa_py', pkg: 'python3-pyvisa-py', why: 'an independent VISA client in conformance tests' },
 ];
 
 const has = (check) =>

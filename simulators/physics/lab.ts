@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Random } from './random.js';
+import type { Rng } from '../../src/checks/stats/random.js';
 
 export const labConfig = z
   .object({
@@ -27,9 +27,9 @@ export class Lab {
 
   constructor(private readonly cfg: LabConfig) {}
 
-  conditions(atMs: number, random?: Random): LabConditions {
+  conditions(atMs: number, random?: Rng): LabConditions {
     const phase = (2 * Math.PI * (atMs / 1000)) / this.cfg.period;
-    const noise = (sd: number) => (random ? random.gaussian() * sd : 0);
+    const noise = (sd: number) => (random ? random.normal() * sd : 0);
     return {
       temperature: this.cfg.temperature + this.cfg.temperatureSwing * Math.sin(phase) + this.offset.temperature + noise(0.002),
       humidity: this.cfg.humidity + this.cfg.humiditySwing * Math.sin(phase + 1) + this.offset.humidity + noise(0.05),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Lab, labConfig } from './lab.js';
-import { Random } from './random.js';
+import { createRng, type Rng } from '../../src/checks/stats/random.js';
 import { ZenerStandard, standardConfig } from './zener.js';
 
 export const worldConfig = z
@@ -16,12 +16,12 @@ export type WorldConfig = z.infer<typeof worldConfig>;
 /** Everything the simulated instruments observe: one lab and the standards in it. */
 export class World {
   readonly lab: Lab;
-  readonly random: Random;
+  readonly random: Rng;
   readonly standards = new Map<string, ZenerStandard>();
 
   constructor(cfg: WorldConfig) {
     this.lab = new Lab(cfg.lab);
-    this.random = new Random(cfg.seed);
+    this.random = createRng(cfg.seed);
     for (const s of cfg.standards) this.standards.set(s.id, new ZenerStandard(s));
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Random } from './random.js';
+import type { Rng } from '../../src/checks/stats/random.js';
 
 export const standardConfig = z
   .object({
@@ -38,9 +38,9 @@ export class ZenerStandard {
   }
 
   /** The output voltage at `atMs` in air at `airTemperature` °C. */
-  value(atMs: number, airTemperature: number, random?: Random): number {
+  value(atMs: number, airTemperature: number, random?: Rng): number {
     const days = (atMs - this.t0) / DAY_MS;
-    const noise = random ? random.gaussian() * this.cfg.noise : 0;
+    const noise = random ? random.normal() * this.cfg.noise : 0;
     return (
       this.cfg.nominal +
       this.cfg.offset +
@@ -52,8 +52,8 @@ export class ZenerStandard {
   }
 
   /** The oven thermistor's resistance, Ω (4-wire); rises when the oven cools. */
-  thermistor(random?: Random): number {
-    const noise = random ? random.gaussian() * 0.5 : 0;
+  thermistor(random?: Rng): number {
+    const noise = random ? random.normal() * 0.5 : 0;
     return this.cfg.thermistorOhms * (1 + THERMISTOR_PER_K * -this.ovenCoolingK) + noise;
   }
 

@@ -127,7 +127,7 @@ export class DmmInstrument implements LineHandler, DmmContext {
     const { world, clock, standard } = this.opts;
     const now = clock.now();
     if (this.settings.func === 'fres') return standard ? standard.thermistor(world.random) : OVERLOAD;
-    if (!standard || this.settings.channel === 2) return world.random.gaussian() * SHORTED_NOISE;
+    if (!standard || this.settings.channel === 2) return world.random.normal() * SHORTED_NOISE;
     return standard.value(now, world.lab.conditions(now).temperature, world.random);
   }
 

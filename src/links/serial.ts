@@ -62,6 +62,33 @@ function watchHangup(port: SerialPort): void {
   };
 }
 
+export type SerialPortSettings = Pick<SerialLinkConfig, 'path' | 'baudRate' | 'dataBits' | 'parity' | 'stopBits'> &
+  Partial<Pick<SerialLinkConfig, 'rtscts'>>;
+
+/**
+ * Opens a serial port with the workarounds above: `destroy()` releases it, and a hang-up closes
+ * it (with a DisconnectedError as the 'close' argument). Rejects with TG_LINK_DOWN. Any transport
+ * over a serial line (line or Modbus RTU) should open its port through this.
+ */
+export function openSerialPort(settings: SerialPortSettings): Promise<SerialPort> {
+  return new Promise((resolve, reject) => {
+    const port = new ReleasingSerialPort({
+      path: settings.path,
+      baudRate: settings.baudRate,
+      dataBits: settings.dataBits,
+      parity: settings.parity,
+      stopBits: settings.stopBits,
+      rtscts: settings.rtscts ?? false,
+      autoOpen: false,
+    });
+    port.open((err) => {
+      if (err) return reject(new TgError('TG_LINK_DOWN', `${settings.path}: ${err.message}`));
+      watchHangup(port);
+      resolve(port);
+    });
+  });
+}
+
 /**
  * A line link over a serial port. When the adapter disappears (unplugged, re-enumerated, a pty
  * whose other side closed) the port closes, and the base class reopens the same path with backoff.
@@ -69,7 +96,7 @@ function watchHangup(port: SerialPort): void {
 export class SerialLineLink extends StreamLineLink {
   constructor(
     opts: StreamLineLinkOptions,
-    private readonly port: Pick<SerialLinkConfig, 'path' | 'baudRate' | 'dataBits' | 'parity' | 'stopBits' | 'rtscts'>,
+    private readonly port: SerialPortSettings,
   ) {
     super(opts);
   }
@@ -78,24 +105,9 @@ export class SerialLineLink extends StreamLineLink {
     return this.port.path;
   }
 
+  /** An abort during the open is handled by the caller, which destroys (closes) the port. */
   protected open(signal: AbortSignal): Promise<Duplex> {
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(new TgError('TG_ABORTED'));
-      const port = new ReleasingSerialPort({
-        path: this.port.path,
-        baudRate: this.port.baudRate,
-        dataBits: this.port.dataBits,
-        parity: this.port.parity,
-        stopBits: this.port.stopBits,
-        rtscts: this.port.rtscts,
-        autoOpen: false,
-      });
-      port.open((err) => {
-        if (err) return reject(new TgError('TG_LINK_DOWN', `${this.port.path}: ${err.message}`));
-        watchHangup(port);
-        // An abort during open is handled by the caller, which destroys (closes) the port.
-        resolve(port);
-      });
-    });
+    if (signal.aborted) return Promise.reject(new TgError('TG_ABORTED'));
+    return openSerialPort(this.port);
   }
 }

@@ -28,6 +28,9 @@ export class TcpLineLink extends StreamLineLink {
       const socket: Socket = connect({ host: this.endpoint.host, port: this.endpoint.port });
       const fail = (err: Error) => {
         cleanup();
+        // A connect error may already be queued when the timeout or the abort destroys the socket:
+        // it must not reach an empty 'error' listener list (that would crash the process).
+        socket.on('error', () => undefined);
         socket.destroy();
         reject(err);
       };
