@@ -5,10 +5,12 @@
 import type { BenchResult } from './types.js';
 import { benchJournal } from './journal.js';
 import { benchGateway } from './gateway.js';
+import { benchModbus } from './modbus.js';
 
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ['journal', benchJournal],
   ['gateway', benchGateway],
+  ['modbus', benchModbus],
 ];
 
 const only = process.argv.slice(2);

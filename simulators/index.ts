@@ -4,5 +4,8 @@
 import type { SimulatorDefinition } from './types.js';
 import { scpiDmmSimulator } from './scpi-dmm/index.js';
 import { vaisalaPtu300Simulator } from './vaisala-ptu300/index.js';
+import { modbusSimulator } from './modbus/index.js';
+import { prologix3458aSimulator } from './prologix-3458a/index.js';
+import { fluke1594aSimulator } from './fluke-1594a/index.js';
 
-export const simulators: readonly SimulatorDefinition[] = [scpiDmmSimulator, vaisalaPtu300Simulator];
+export const simulators: readonly SimulatorDefinition[] = [scpiDmmSimulator, vaisalaPtu300Simulator, modbusSimulator, prologix3458aSimulator, fluke1594aSimulator];

@@ -28,7 +28,7 @@ export function resolveRegisterMap(profileName: string | undefined, patches: rea
   }));
   const seen = new Set<string>();
   patches.forEach((patch, i) => {
-    if (seen.has(patch.channel)) issues.push({ path: ['registers', i, 'channel'], message: `duplicate channel "${patch.channel}"` });
+    if (seen.has(patch.channel)) return void issues.push({ path: ['registers', i, 'channel'], message: `duplicate channel "${patch.channel}"` });
     seen.add(patch.channel);
     const target = merged.find((m) => m.input.channel === patch.channel);
     if (target) {

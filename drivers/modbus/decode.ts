@@ -50,7 +50,8 @@ export interface Decoded {
 }
 
 /**
- * Decodes one entry. A NaN (floats) or the configured sentinel (compared with the raw value, as the
+ * Decodes one entry: raw * scale + offset, rid of binary noise (float32 values as their shortest
+ * decimal, scaled values to 15 significant digits). A NaN (floats) or the configured sentinel (compared with the raw value, as the
  * manual gives it) means the device has no value now: value null, flag `unavailable`. Infinite
  * floats are flagged `overrange`.
  */
@@ -60,5 +61,20 @@ export function decodeEntry(registers: readonly number[], spec: RegisterSpec): D
   const sentinel = spec.sentinel !== undefined && spec.type === 'float32' ? Math.fround(spec.sentinel) : spec.sentinel;
   if (Number.isNaN(raw) || (sentinel !== undefined && raw === sentinel)) return { value: null, raw, flags: ['unavailable'] };
   if (!Number.isFinite(raw)) return { value: null, raw, flags: ['overrange'] };
-  return { value: raw * spec.scale + spec.offset, raw, flags: [] };
+  const number = spec.type === 'float32' ? shortestFloat32(raw) : raw;
+  const scaled = spec.scale === 1 && spec.offset === 0 ? number : Number((number * spec.scale + spec.offset).toPrecision(15));
+  return { value: scaled, raw, flags: [] };
+}
+
+/**
+ * The shortest decimal that is the same float32: what the device meant (30.56, not
+ * 30.559999465942383, for 0x41F47AE1). Float64 arithmetic on it then adds no float32 noise.
+ */
+export function shortestFloat32(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  for (let p = 1; p <= 9; p++) {
+    const candidate = Number(x.toPrecision(p));
+    if (Math.fround(candidate) === x) return candidate;
+  }
+  return x;
 }

@@ -5,7 +5,7 @@ export const terminator = z.enum(['LF', 'CR', 'CRLF']);
 export type Terminator = z.infer<typeof terminator>;
 export const TERMINATOR_TEXT: Record<Terminator, string> = { LF: '\n', CR: '\r', CRLF: '\r\n' };
 
-const reconnect = z
+export const reconnect = z
   .object({
     initial: duration().default(500),
     max: duration().default(30_000),

@@ -1,16 +1,8 @@
 import { z } from 'zod';
+import { reconnect } from '../config.js';
 import { duration } from '../../config/duration.js';
 
 /** Modbus link configuration: `modbus-rtu` (one RS-485 bus) and `modbus-tcp` (a device or a gateway). */
-
-const reconnect = z
-  .object({
-    initial: duration().default(500),
-    max: duration().default(30_000),
-  })
-  .strict()
-  .default({ initial: 500, max: 30_000 })
-  .describe('reconnect backoff: exponential with jitter from `initial` doubling up to `max`');
 
 const breaker = z
   .object({

@@ -234,8 +234,13 @@ export class ModbusLink implements RegisterLink {
     this.backoff.reset();
     this.opts.log.info({ link: this.id, address: this.opts.transport.address() }, 'link connected');
     for (const waiter of this.connectWaiters.splice(0)) waiter();
-    const aborted = new Promise<string>((resolve) => signal.addEventListener('abort', () => resolve('link closed'), { once: true }));
+    let onAbort = () => {};
+    const aborted = new Promise<string>((resolve) => {
+      onAbort = () => resolve('link closed');
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
     const reason = await Promise.race([session.closed, aborted]);
+    signal.removeEventListener('abort', onAbort);
     this.lastError = signal.aborted ? undefined : reason;
     this.session = undefined;
     this.state = 'down';

@@ -13,6 +13,9 @@ const MAX_BUFFER = 512;
  * from a slow or timed-out unit could be taken as the answer to the next request. This port
  * discards everything received before each request, and only frames a reply that starts with the
  * unit id and function code just requested (a late reply from another unit on the bus is skipped).
+ * RTU has no transaction id, so one case remains undetectable, as on any RTU master: a reply later
+ * than the timeout that arrives while the next request to the same unit is in flight. Timeouts
+ * must exceed the unit's worst response time.
  */
 export class RtuFramePort extends EventEmitter {
   /** Maintained by modbus-serial's client (RTU has no transaction ids: always 1). */

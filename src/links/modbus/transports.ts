@@ -1,13 +1,14 @@
 import { connect, type Socket } from 'node:net';
 import modbusSerial from 'modbus-serial';
-import { SerialPort } from 'serialport';
 import { TgError } from '../../core/errors.js';
+import { openSerialPort } from '../serial.js';
 import type { ModbusRtuLinkConfig } from './config.js';
 import { RtuFramePort } from './rtu-port.js';
 
 /**
  * The two ways to reach Modbus units: RTU frames on a serial bus, MBAP frames on a TCP connection.
- * This file and rtu-port.ts are the only places that know modbus-serial, serialport and net.
+ * This file and rtu-port.ts are the only places that know modbus-serial and net (the serial port
+ * is opened by the serial link's openSerialPort).
  */
 
 // modbus-serial is CommonJS: `module.exports` is the client class and `.default` points to itself.
@@ -38,35 +39,26 @@ function newClient(port?: unknown): ModbusRTU {
 export function rtuTransport(cfg: Pick<ModbusRtuLinkConfig, 'path' | 'baudRate' | 'dataBits' | 'parity' | 'stopBits'>): ModbusTransport {
   return {
     address: () => cfg.path,
-    open: (signal) =>
-      new Promise((resolve, reject) => {
-        if (signal.aborted) return reject(new TgError('TG_ABORTED'));
-        const port = new SerialPort({
-          path: cfg.path,
-          baudRate: cfg.baudRate,
-          dataBits: cfg.dataBits,
-          parity: cfg.parity,
-          stopBits: cfg.stopBits,
-          autoOpen: false,
+    open: async (signal) => {
+      if (signal.aborted) throw new TgError('TG_ABORTED');
+      // Opened through the serial link's helper: a hung-up tty (adapter unplugged, pty gone)
+      // closes the port instead of spinning, and destroy() releases the device.
+      const port = await openSerialPort(cfg);
+      if (signal.aborted) {
+        port.destroy();
+        throw new TgError('TG_ABORTED');
+      }
+      const closed = new Promise<string>((done) => {
+        port.once('close', (e?: Error) => done(e?.message ?? 'port closed'));
+        port.on('error', (e: Error) => {
+          done(e.message);
+          port.destroy();
         });
-        port.open((err) => {
-          if (err) return reject(new TgError('TG_LINK_DOWN', `${cfg.path}: ${err.message}`));
-          if (signal.aborted) {
-            port.close();
-            return reject(new TgError('TG_ABORTED'));
-          }
-          const closed = new Promise<string>((done) => {
-            port.once('close', (e?: Error) => done(e?.message ?? 'port closed'));
-            port.on('error', (e: Error) => {
-              done(e.message);
-              port.destroy();
-            });
-          });
-          const framePort = new RtuFramePort(port);
-          const client = newClient(framePort);
-          client.open(() => resolve({ client, closed, destroy: () => port.destroy() }));
-        });
-      }),
+      });
+      const client = newClient(new RtuFramePort(port));
+      await new Promise<void>((resolve) => client.open(() => resolve()));
+      return { client, closed, destroy: () => port.destroy() };
+    },
   };
 }
 

@@ -1,0 +1,79 @@
+/**
+ * Parsing of the Fluke 1594A/1595A Super-Thermometer's replies: FETC?, STAT:OPER?, SYST:ERR?,
+ * *IDN?. Pure functions; every parser returns a result instead of throwing.
+ */
+import type { DeviceIdentity } from '../../src/core/types.js';
+
+/** The unit letters the Super-Thermometer appends to values (manual §8.7: "O" is ohms). */
+export const UNIT_LETTERS = {
+  C: { unit: '°C', quantity: 'temperature' },
+  F: { unit: '°F', quantity: 'temperature' },
+  K: { unit: 'K', quantity: 'temperature' },
+  O: { unit: 'Ω', quantity: 'resistance' },
+  R: { unit: '1', quantity: 'resistance_ratio' },
+} as const;
+export type UnitLetter = keyof typeof UNIT_LETTERS;
+
+export type FetchReply =
+  | { kind: 'number'; value: number; unit?: UnitLetter }
+  | { kind: 'invalid'; reason: string };
+
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Parses a FETC? reply: a bare number (`23.01234`) or a number and its unit letter
+ * (`23.01234,C`, `25.501234,O`); further comma-separated fields (channel, date, time) are ignored.
+ */
+export function parseFetch(text: string): FetchReply {
+  const trimmed = text.trim();
+  if (trimmed.length === 0) return { kind: 'invalid', reason: 'empty reply' };
+  if (!/^[\x20-\x7e]+$/.test(trimmed)) return { kind: 'invalid', reason: `unprintable reply "${printable(trimmed)}"` };
+  const [first = '', second] = trimmed.split(',').map((f) => f.trim());
+  if (!NUMBER.test(first)) return { kind: 'invalid', reason: `not a number: "${printable(trimmed)}"` };
+  const value = Number(first);
+  if (!Number.isFinite(value)) return { kind: 'invalid', reason: `out of the double range: "${first}"` };
+  if (second === undefined || second === '') return { kind: 'number', value };
+  const letter = second.toUpperCase();
+  if (!(letter in UNIT_LETTERS)) return { kind: 'invalid', reason: `unknown unit "${printable(second)}"` };
+  return { kind: 'number', value, unit: letter as UnitLetter };
+}
+
+/** STAT:OPER? bit 4: a new measurement was acquired since the register was last read. */
+export const NEW_MEASUREMENT_BIT = 16;
+
+/** Parses STAT:OPER? (a decimal register value 0..65535); null for anything else. */
+export function parseStatusRegister(text: string): number | null {
+  const trimmed = text.trim();
+  if (!/^\+?\d{1,5}$/.test(trimmed)) return null;
+  const value = Number(trimmed);
+  return value <= 65535 ? value : null;
+}
+
+export interface ScpiErrorEntry {
+  code: number;
+  message: string;
+}
+
+/** Parses SYST:ERR?: `-230,"Data corrupt or stale"`, `0,"No error"`; null for anything else. */
+export function parseSystErr(text: string): ScpiErrorEntry | null {
+  const m = /^([+-]?\d+)\s*,\s*"((?:[^"]|"")*)"$/.exec(text.trim());
+  if (!m) return null;
+  const code = Number(m[1]);
+  if (!Number.isSafeInteger(code)) return null;
+  return { code, message: m[2]!.replace(/""/g, '"') };
+}
+
+/** Parses *IDN?: `FLUKE,1594A,B12345,1.00`. Null unless three non-empty printable fields. */
+export function parseIdn(text: string): DeviceIdentity | null {
+  if (!/^[\x20-\x7e\t]*$/.test(text)) return null;
+  const [manufacturer, model, serial, ...rest] = text.trim().split(',').map((f) => f.trim());
+  if (!manufacturer || !model || !serial) return null;
+  const firmware = rest.join(',').trim();
+  return { manufacturer, model, serial, ...(firmware ? { firmware } : {}) };
+}
+
+/** A reply shortened and made printable for logs and error details. */
+export function printable(text: string, max = 64): string {
+  const shown = text.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return shown.length > max ? `${shown.slice(0, max)}…` : shown;
+}
