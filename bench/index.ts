@@ -6,11 +6,15 @@ import type { BenchResult } from './types.js';
 import { benchJournal } from './journal.js';
 import { benchGateway } from './gateway.js';
 import { benchModbus } from './modbus.js';
+import { benchChecks } from './checks.js';
+import { benchIntegrity } from './integrity.js';
 
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ['journal', benchJournal],
   ['gateway', benchGateway],
   ['modbus', benchModbus],
+  ['checks', benchChecks],
+  ['integrity', benchIntegrity],
 ];
 
 const only = process.argv.slice(2);

@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.js';
 import type { DriverDefinition } from '../core/driver.js';
 import type { DeviceConfig } from '../config/schema.js';
 import type { Link } from '../links/types.js';
+import type { ClockStepDetector } from '../core/clock-step.js';
 import { DeviceRunner, type AcquisitionOutput } from './device-runner.js';
 import type { DeviceStatus } from './device-status.js';
 
@@ -12,6 +13,8 @@ export interface AcquisitionDeps {
   clock: Clock;
   log: Logger;
   output: AcquisitionOutput;
+  /** Passed to every device loop: readings taken around a wall-clock step are flagged. */
+  clockStep?: ClockStepDetector;
 }
 
 /** All device loops of a gateway: started together, stopped together, read for status. */

@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.js';
 import type { Driver, DriverDefinition } from '../core/driver.js';
 import type { GatewayEvent, RawReading, Reading } from '../core/types.js';
 import { Backoff } from '../core/backoff.js';
+import type { ClockStepDetector } from '../core/clock-step.js';
 import { errorCode, isAbort } from '../core/errors.js';
 import type { Link } from '../links/types.js';
 import type { DeviceConfig } from '../config/schema.js';
@@ -21,6 +22,8 @@ export interface DeviceRunnerDeps {
   output: AcquisitionOutput;
   /** Backoff after a failed cycle; defaults to 0.5 s doubling up to 30 s. */
   backoff?: { initialMs: number; maxMs: number };
+  /** Wall-clock step detection: readings taken around a step get the `clock_step` flag. */
+  clockStep?: ClockStepDetector;
 }
 
 const MAX_INFLIGHT = 256;
@@ -112,10 +115,12 @@ export class DeviceRunner {
     let next = clock.monotonic();
     for (;;) {
       const requestedAt = clock.now();
+      const requestedMono = clock.monotonic();
       const raw = await this.driver.read!(signal);
       const answeredAt = clock.now();
+      const stepped = this.deps.clockStep?.affects(requestedMono, clock.monotonic()) ?? false;
       this.backoff.reset();
-      for (const r of raw) await this.deliver(r, (requestedAt + answeredAt) / 2);
+      for (const r of raw) await this.deliver(r, (requestedAt + answeredAt) / 2, stepped);
       next += this.cfg.interval;
       const now = clock.monotonic();
       if (next < now) next = now; // a slow cycle skips missed slots instead of bursting to catch up
@@ -127,16 +132,18 @@ export class DeviceRunner {
     let pending: Promise<void> = Promise.resolve();
     await this.driver.stream!((r) => {
       const arrived = this.deps.clock.now();
+      const stepped = this.deps.clockStep?.affects(this.deps.clock.monotonic()) ?? false;
       this.backoff.reset();
-      pending = pending.then(() => this.deliver(r, arrived));
+      pending = pending.then(() => this.deliver(r, arrived, stepped));
     }, signal);
     await pending;
     if (!signal.aborted) throw new Error('the stream ended');
   }
 
-  private async deliver(raw: RawReading, fallbackTime: number): Promise<void> {
+  private async deliver(raw: RawReading, fallbackTime: number, clockStepped = false): Promise<void> {
     const flags = [...(raw.flags ?? [])];
     if (this.identityFlag && !flags.includes('identity_mismatch')) flags.push('identity_mismatch');
+    if (clockStepped && !flags.includes('clock_step')) flags.push('clock_step');
     const reading: Reading = {
       device: this.cfg.id,
       channel: raw.channel,

@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/load.js';
 import { formatIssues } from '../config/format.js';
 import { createLogger } from '../core/logger.js';
+import { SecretSet } from '../core/secrets.js';
 import { buildGateway } from '../gateway.js';
 import { registry } from '../registry.js';
 import { onShutdownSignal } from './signals.js';
@@ -13,8 +14,12 @@ export async function run(file: string): Promise<number> {
     return 2;
   }
   const config = result.config;
-  const log = createLogger({ level: config.log.level });
-  const gateway = buildGateway(config, { registry, log });
+  // Every secret of the configuration is scrubbed from log lines and API errors.
+  const secrets = SecretSet.fromConfig(config);
+  const log = createLogger({ level: config.log.level, secrets });
+  const gateway = buildGateway(config, { registry, log, secrets });
+  // Listen for SIGTERM before starting: a stop asked for during start waits for start, then stops.
+  const shutdown = onShutdownSignal(log);
   try {
     await gateway.start();
   } catch (err) {
@@ -23,7 +28,7 @@ export async function run(file: string): Promise<number> {
     return 1;
   }
   log.info({ url: gateway.url }, 'travelgate running');
-  await onShutdownSignal(log);
+  await shutdown;
   await gateway.stop();
   log.info('travelgate stopped');
   return 0;

@@ -92,6 +92,9 @@ export interface ReadingAnnotations {
 
 export type RecordKind = 'reading' | 'event' | 'seal';
 
+/** Clock provenance: synchronised, not synchronised, or no way to tell. */
+export type ClockSyncState = 'yes' | 'no' | 'unknown';
+
 /** A record as the journal holds it. `seq` is gateway-wide, gap-free and increasing. */
 export interface JournalRecord {
   seq: number;
@@ -105,6 +108,10 @@ export interface JournalRecord {
   standard?: string;
   verdicts?: Verdict[];
   verified?: boolean;
+  /** Was the gateway's clock synchronised to a time source when the record was appended
+   *  (timedatectl or chrony; src/core/clock-sync.ts)? The journal sets it on every record it
+   *  appends, so the hash covers it; optional only for records written before it existed. */
+  clock?: ClockSyncState;
   /** Hex SHA-256 of the previous record's canonical form ('' for the first record). */
   prevHash: string;
   hash: string;

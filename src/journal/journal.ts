@@ -10,10 +10,15 @@
  *   extends the hash chain (`src/integrity/chain.ts`) and inserts the rows. If the transaction
  *   fails, seq and chain head roll back and every promise of that batch rejects: no gap, no fork.
  *   A record that cannot be hashed (found before the transaction) is rejected alone and takes no seq.
+ * - Every record carries `clock` ('yes'/'no'/'unknown', from the `clockSync` provider, read at
+ *   append time), so its clock's provenance is covered by its hash.
  * - On open, numbering and chain continue from the last stored record (or from the retention
  *   anchor when retention emptied the table).
  * - `onCommit` listeners run after each committed batch, in commit order; a listener that throws is
  *   logged and the journal carries on. Listeners must not mutate the records they are given.
+ * - With `maxSizeBytes`, the disk cap (disk-cap.ts) bounds the file: at the cap, delivered records
+ *   go first; then, per `fullPolicy`, readings wait for space (`stop`) or the oldest records are
+ *   dropped with a journaled `gap` event (`drop_oldest`). Events and seals are never held.
  * - After `close()` (which flushes first) appends reject with TgError TG_JOURNAL_CLOSED, and so do
  *   queries. A journal opened `readonly` serves queries and refuses appends the same way.
  * - Everything touching the database is synchronous (better-sqlite3), so batches never interleave.
@@ -22,13 +27,15 @@ import { statSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
 import { TgError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { GatewayEvent, JournalRecord, Reading, ReadingAnnotations } from '../core/types.js';
+import type { ClockSyncState, GatewayEvent, JournalRecord, Reading, ReadingAnnotations } from '../core/types.js';
+import type { ClockSyncProvider } from '../core/clock-sync.js';
 import { HashChain } from '../integrity/chain.js';
 import { CommitQueue, type CommitStats } from './commit-queue.js';
 import { CursorStore } from './cursors.js';
 import { JournalQueries, type RecentFilter } from './queries.js';
-import { eventDraft, readingDraft } from './records.js';
+import { eventDraft, readingDraft, type Draft } from './records.js';
 import { deleteExpired } from './retention.js';
+import { DiskCap, type DiskCapStats, type FullPolicy } from './disk-cap.js';
 import { openJournalDb, readMeta, type SqliteDb } from './schema.js';
 
 export interface JournalOptions {
@@ -44,6 +51,13 @@ export interface JournalOptions {
   readonly?: boolean;
   /** Pending appends that trigger an immediate commit (default 500). */
   batchSize?: number;
+  /** Size cap in bytes of the database's used pages, and what happens at it (disk-cap.ts). */
+  maxSizeBytes?: number;
+  /** Default 'stop': readings wait for space. 'drop_oldest': the oldest records go, with a gap event. */
+  fullPolicy?: FullPolicy;
+  /** Clock provenance stamped on every record as `clock` (default: always 'unknown'). A reading
+   *  appended while it says 'no' also gets the `clock_unsynced` flag. */
+  clockSync?: ClockSyncProvider;
 }
 
 export interface JournalStats {
@@ -64,6 +78,8 @@ export class Journal {
   readonly #cursors: CursorStore;
   readonly #queue: CommitQueue;
   readonly #readonly: boolean;
+  readonly #cap: DiskCap | undefined;
+  readonly #clockSync: ClockSyncProvider;
   #closed = false;
 
   static open(opts: JournalOptions): Journal {
@@ -92,6 +108,7 @@ export class Journal {
     this.lab = opts.lab;
     this.#db = db;
     this.#readonly = opts.readonly ?? false;
+    this.#clockSync = opts.clockSync ?? { state: () => 'unknown' };
     this.#queries = new JournalQueries(db);
     this.#cursors = new CursorStore(db, () => opts.clock.now());
     const tail = this.#queries.last() ?? this.anchor() ?? { seq: 0, hash: '' };
@@ -108,6 +125,25 @@ export class Journal {
       clock: opts.clock,
       log: opts.log,
     });
+    if (opts.maxSizeBytes !== undefined && !this.#readonly) {
+      const cap = new DiskCap(
+        {
+          db,
+          log: opts.log,
+          now: () => opts.clock.now(),
+          lastSeq: () => this.#queue.lastSeq,
+          records: () => this.#queue.records,
+          minCursor: () => this.#cursors.min(),
+          cursors: () => this.#cursors.all().map(({ name, seq }) => ({ name, seq })),
+          forget: (n) => this.#queue.forget(n),
+          appendEvent: (e) => this.appendEvent(e),
+        },
+        { maxBytes: opts.maxSizeBytes, policy: opts.fullPolicy ?? 'stop' },
+      );
+      this.#cap = cap;
+      this.#queue.onCommit(() => cap.schedule());
+      cap.schedule(); // a journal reopened over its cap
+    }
     opts.log.info({ path: opts.path, lastSeq: tail.seq, records: count }, 'journal opened');
   }
 
@@ -132,11 +168,11 @@ export class Journal {
 
   /** `annotations`: the standard (a string) or what the checks add (standard, verdicts, verified). */
   appendReading(r: Reading, annotations?: string | ReadingAnnotations): Promise<JournalRecord> {
-    return this.#append(() => readingDraft(r, annotations));
+    return this.#append(() => this.#stamp(readingDraft(r, annotations)), true);
   }
 
   appendEvent(e: GatewayEvent, kind: 'event' | 'seal' = 'event'): Promise<JournalRecord> {
-    return this.#append(() => eventDraft(e, kind));
+    return this.#append(() => this.#stamp(eventDraft(e, kind)));
   }
 
   /**
@@ -145,13 +181,25 @@ export class Journal {
    */
   appendSeal(build: (head: { seq: number; hash: string }) => GatewayEvent): Promise<JournalRecord> {
     if (this.#closed || this.#readonly) return Promise.reject(this.#closedError());
-    return this.#queue.enqueue((head) => eventDraft(build(head), 'seal'));
+    return this.#queue.enqueue((head) => this.#stamp(eventDraft(build(head), 'seal')));
   }
 
-  #append(makeDraft: () => ReturnType<typeof readingDraft>): Promise<JournalRecord> {
+  /** Clock provenance, read when the record is appended (a seal: when it is built). */
+  #stamp(draft: Draft): Draft & { clock: ClockSyncState } {
+    const clock = this.#clockSync.state();
+    const flags = draft.reading?.flags;
+    if (clock === 'no' && flags && !flags.includes('clock_unsynced')) flags.push('clock_unsynced');
+    return { ...draft, clock };
+  }
+
+  /** `capped`: a reading, which waits (or is refused) while the disk cap says full. */
+  #append(makeDraft: () => Draft, capped = false): Promise<JournalRecord> {
     if (this.#closed || this.#readonly) return Promise.reject(this.#closedError());
     try {
-      return this.#queue.enqueue(makeDraft());
+      const draft = makeDraft();
+      const wait = capped ? this.#cap?.admit() : undefined;
+      if (wait) return wait.then(() => this.#queue.enqueue(draft));
+      return this.#queue.enqueue(draft);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -169,6 +217,7 @@ export class Journal {
     // Closed from here on: an append made while the final flush settles (e.g. by code resuming
     // on an acknowledgement) is refused rather than left queued.
     this.#closed = true;
+    this.#cap?.stop(this.#closedError());
     let failure: unknown;
     try {
       await this.#queue.flush();
@@ -190,7 +239,7 @@ export class Journal {
     return this.#queries.recentReadings(filter);
   }
 
-  recentEvents(filter: { since?: number; limit: number }): JournalRecord[] {
+  recentEvents(filter: { since?: number; limit: number; seals?: boolean }): JournalRecord[] {
     this.#open();
     return this.#queries.recentEvents(filter);
   }
@@ -231,6 +280,7 @@ export class Journal {
   setCursor(name: string, seq: number): void {
     this.#open();
     this.#cursors.set(name, seq, this.#queue.lastSeq);
+    this.#cap?.schedule(); // delivered records may now make room
   }
 
   /** Forget a sink that is no longer configured, so it stops holding back retention. */
@@ -258,7 +308,14 @@ export class Journal {
       maxRows,
     });
     this.#queue.forget(deleted);
+    if (deleted > 0) this.#cap?.schedule();
     return deleted;
+  }
+
+  /** The size cap's state and counters (dropped, refused), or null when no cap is configured. */
+  capStats(): DiskCapStats | null {
+    this.#open();
+    return this.#cap?.stats() ?? null;
   }
 
   #open(): void {

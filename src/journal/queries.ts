@@ -26,6 +26,7 @@ const NO_LOWER_BOUND = -Number.MAX_SAFE_INTEGER;
 export class JournalQueries {
   readonly #recent: Record<'all' | 'device' | 'channel' | 'both', Stmt>;
   readonly #recentEvents: Stmt;
+  readonly #recentEventsNoSeals: Stmt;
   readonly #range: Stmt;
   readonly #first: Stmt;
   readonly #last: Stmt;
@@ -42,6 +43,7 @@ export class JournalQueries {
       both: db.prepare(`${sel} kind = 'reading' AND device = ? AND channel = ? AND time >= ? ${order}`).pluck(),
     };
     this.#recentEvents = db.prepare(`${sel} kind IN ('event', 'seal') AND time >= ? ${order}`).pluck();
+    this.#recentEventsNoSeals = db.prepare(`${sel} kind = 'event' AND time >= ? ${order}`).pluck();
     this.#range = db.prepare('SELECT body FROM records WHERE seq >= ? ORDER BY seq LIMIT ?').pluck();
     this.#first = db.prepare('SELECT MIN(seq) FROM records').pluck();
     this.#last = db.prepare('SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1');
@@ -60,9 +62,10 @@ export class JournalQueries {
     return bodies.map(parse);
   }
 
-  /** Events and seals, newest first by their time. */
-  recentEvents(filter: { since?: number; limit: number }): JournalRecord[] {
-    return this.#recentEvents.all(filter.since ?? NO_LOWER_BOUND, checkLimit(filter.limit)).map(parse);
+  /** Events and seals (only events with `seals: false`), newest first by their time. */
+  recentEvents(filter: { since?: number; limit: number; seals?: boolean }): JournalRecord[] {
+    const stmt = filter.seals === false ? this.#recentEventsNoSeals : this.#recentEvents;
+    return stmt.all(filter.since ?? NO_LOWER_BOUND, checkLimit(filter.limit)).map(parse);
   }
 
   range(fromSeq: number, limit: number): JournalRecord[] {

@@ -23,7 +23,7 @@ describe('configuration', () => {
     const r = parseConfig(VALID, testRegistry, {});
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.config.api).toEqual({ host: '127.0.0.1', port: 8080, tokens: [], requireTokenForReads: false });
+    expect(r.config.api).toMatchObject({ host: '127.0.0.1', port: 8080, tokens: [], requireTokenForReads: false });
     expect(r.config.devices[0]).toMatchObject({ interval: 2000, timeout: 500, options: { gain: 2, query: 'READ?' } });
     expect(r.config.devices[1]).toMatchObject({ interval: 1000, timeout: 2000, options: { gain: 1 } });
     expect(r.config.links[1]).toMatchObject({ baudRate: 4800, dataBits: 7, parity: 'even', stopBits: 1 });

@@ -1,0 +1,215 @@
+/**
+ * The check engine: sits between acquisition and the journal. Every reading passes through
+ * `process`, which returns the reading to journal (with the checks' flags), its annotations
+ * (standard, verdicts, verified) and the events to journal after it. Readings that concern no
+ * standard pass through untouched.
+ *
+ * Contract:
+ * - Deterministic: the outcome depends only on the standards' configuration, the records processed
+ *   so far and their order — never on the wall clock. So `replay(record)` over the journal, from
+ *   the start or from a checkpoint (`snapshot()` / `restore()`), rebuilds exactly the state a
+ *   gateway that never stopped would have; replay ignores the events the checks derive themselves
+ *   and applies the operator's (transitions, alarm resolutions) where they are in the sequence.
+ * - The caller journals, in order and synchronously after each call, what the call returned: the
+ *   reading (then its events) after `process`, the event after `transition` / `resolveAlarms`.
+ *   The journal's sequence is then the engine's processing order, which replay relies on.
+ * - The flags the checks set (CHECK_FLAGS) are recomputed on every pass: a replayed reading's
+ *   stored flags of that kind are removed first.
+ * - O(1) work per reading (a map lookup, a fixed number of checks per route).
+ * - Never throws on data; `transition` / `resolveAlarms` answer with an outcome, not an exception.
+ */
+import { createHash } from 'node:crypto';
+import type { GatewayEvent, JournalRecord, QualityFlag, Reading, ReadingAnnotations, Verdict } from '../core/types.js';
+import { QUALITY_FLAGS } from '../core/types.js';
+import type { StandardConfig } from './config.js';
+import { EVENT_ALARMS_RESOLVED, EVENT_TRANSITION, allowedFrom, canTransition, isLifecycleState, type LifecycleState } from './lifecycle.js';
+import { StandardRuntime, type Role } from './standard.js';
+import { newOutcome, type StandardState } from './state.js';
+import { LOGGER_ROLES, resolveAlarms } from './transport.js';
+
+/** Quality flags the checks set; on input they are dropped and recomputed. */
+export const CHECK_FLAGS: ReadonlySet<QualityFlag> = new Set<QualityFlag>(['env_out_of_window', 'settling', 'transport_shock']);
+
+export interface ProcessResult {
+  reading: Reading;
+  annotations?: ReadingAnnotations;
+  events: GatewayEvent[];
+}
+
+export interface EngineSnapshot {
+  v: 1;
+  configHash: string;
+  standards: Record<string, StandardState>;
+}
+
+export type ActionOutcome =
+  | { ok: true; event: GatewayEvent; state: LifecycleState }
+  | { ok: false; code: 'unknown_standard' | 'forbidden'; message: string; allowed?: readonly LifecycleState[] };
+
+const key = (device: string, channel: string) => `${device}\u0000${channel}`;
+
+/** What the journal accepts: finite time, value null or finite, u and numeric extras finite. */
+function journalable(r: Reading): boolean {
+  if (!Number.isFinite(r.time) || (r.value !== null && !Number.isFinite(r.value))) return false;
+  if (r.u !== undefined && !Number.isFinite(r.u)) return false;
+  if (!Array.isArray(r.flags)) return false;
+  for (const v of Object.values(r.extra ?? {})) if (typeof v === 'number' && !Number.isFinite(v)) return false;
+  return true;
+}
+
+export class CheckEngine {
+  readonly configHash: string;
+  private readonly runtimes = new Map<string, StandardRuntime>();
+  private readonly routes = new Map<string, { std: StandardRuntime; role: Role }[]>();
+
+  constructor(private readonly configs: readonly StandardConfig[]) {
+    this.configHash = createHash('sha256').update(JSON.stringify(configs)).digest('hex');
+    this.build(null);
+  }
+
+  private build(states: Record<string, StandardState> | null): void {
+    this.runtimes.clear();
+    this.routes.clear();
+    for (const cfg of this.configs) {
+      const rt = new StandardRuntime(cfg, states?.[cfg.id]);
+      this.runtimes.set(cfg.id, rt);
+      const add = (device: string, channel: string, role: Role) => {
+        const k = key(device, channel);
+        const list = this.routes.get(k) ?? [];
+        list.push({ std: rt, role });
+        this.routes.set(k, list);
+      };
+      add(cfg.measurand.device, cfg.measurand.channel, { kind: 'measurand' });
+      if (cfg.thermistor) add(cfg.thermistor.device, cfg.thermistor.channel, { kind: 'thermistor' });
+      for (const q of ['temperature', 'humidity', 'pressure'] as const) {
+        const ch = cfg.environment[q];
+        if (ch) add(ch.device, ch.channel, { kind: 'env', q });
+      }
+      const logger = cfg.transport.logger;
+      if (logger) for (const role of LOGGER_ROLES) add(logger, cfg.transport.channels[role], { kind: 'logger', role });
+    }
+  }
+
+  /** The standards' ids, in configuration order. */
+  ids(): string[] {
+    return [...this.runtimes.keys()];
+  }
+
+  runtime(id: string): StandardRuntime | undefined {
+    return this.runtimes.get(id);
+  }
+
+  /** Whether any standard watches this channel (acquisition may skip the engine otherwise). */
+  watches(device: string, channel: string): boolean {
+    return this.routes.has(key(device, channel));
+  }
+
+  process(r: Reading): ProcessResult {
+    const routes = this.routes.get(key(r.device, r.channel));
+    if (!routes) return { reading: r, events: [] };
+    if (!journalable(r)) {
+      // The journal refuses it, so a replay never sees it: judged, but the state is left alone.
+      const annotations: ReadingAnnotations = { verdicts: [{ check: 'quality', result: 'fail', detail: 'not a finite number' }] };
+      if (routes.length === 1) annotations.standard = routes[0]!.std.id;
+      if (routes.some((x) => x.role.kind === 'measurand')) annotations.verified = false;
+      return { reading: r, annotations, events: [] };
+    }
+    const own = r.flags.filter((f) => !CHECK_FLAGS.has(f));
+    const added = new Set<QualityFlag>();
+    const verdicts: Verdict[] = [];
+    const seen = new Set<string>();
+    const events: GatewayEvent[] = [];
+    const standards = new Set<string>();
+    let verified: boolean | undefined;
+    for (const { std, role } of routes) {
+      const { out, verified: v } = std.apply(role, r, own);
+      standards.add(std.id);
+      for (const f of out.flags) added.add(f);
+      if (routes.length === 1) verdicts.push(...out.verdicts);
+      else {
+        // A channel shared by standards (the lab's air): the same verdict once.
+        for (const vd of out.verdicts) {
+          const sig = JSON.stringify(vd);
+          if (seen.has(sig)) continue;
+          seen.add(sig);
+          verdicts.push(vd);
+        }
+      }
+      events.push(...out.events);
+      if (v !== undefined) verified = (verified ?? true) && v;
+    }
+    const flags = added.size === 0 ? own : [...own, ...QUALITY_FLAGS.filter((f) => added.has(f) && !own.includes(f))];
+    const reading: Reading = { ...r, flags };
+    const annotations: ReadingAnnotations = { verdicts };
+    if (standards.size === 1) annotations.standard = [...standards][0]!;
+    if (verified !== undefined) annotations.verified = verified;
+    return { reading, annotations, events };
+  }
+
+  /** An operator's lifecycle transition at `time` (the gateway's clock when the request came). */
+  transition(id: string, to: LifecycleState, by: string, note: string | undefined, time: number): ActionOutcome {
+    const rt = this.runtimes.get(id);
+    if (!rt) return { ok: false, code: 'unknown_standard', message: `no standard "${id}"` };
+    const from = rt.state.lifecycle.state;
+    if (!canTransition(from, to)) {
+      return { ok: false, code: 'forbidden', message: `${id}: ${from} -> ${to} is not allowed`, allowed: allowedFrom(from) };
+    }
+    const out = newOutcome();
+    rt.transition(to, note === undefined ? { kind: 'operator', by } : { kind: 'operator', by, note }, time, out);
+    return { ok: true, event: out.events[0]!, state: to };
+  }
+
+  /** An operator resolves every open transport alarm of a standard. */
+  resolveAlarms(id: string, by: string, note: string | undefined, time: number): ActionOutcome {
+    const rt = this.runtimes.get(id);
+    if (!rt) return { ok: false, code: 'unknown_standard', message: `no standard "${id}"` };
+    const n = resolveAlarms(rt.state.transport, time, by, note);
+    const event: GatewayEvent = {
+      type: EVENT_ALARMS_RESOLVED,
+      time,
+      standard: id,
+      severity: 'info',
+      message: `${id}: ${n} transport alarm(s) resolved by ${by}${note ? ` (${note})` : ''}`,
+      data: { cause: 'operator', by, resolved: n, ...(note !== undefined ? { note } : {}) },
+    };
+    return { ok: true, event, state: rt.state.lifecycle.state };
+  }
+
+  /** Applies one journal record during catch-up: readings are judged again, operator actions redone. */
+  replay(rec: JournalRecord): void {
+    if (rec.kind === 'reading' && rec.reading) {
+      this.process(rec.reading);
+      return;
+    }
+    const e = rec.kind === 'event' ? rec.event : undefined;
+    if (!e || e.standard === undefined || e.data?.cause !== 'operator') return;
+    const by = typeof e.data.by === 'string' ? e.data.by : 'unknown';
+    const note = typeof e.data.note === 'string' ? e.data.note : undefined;
+    if (e.type === EVENT_TRANSITION && isLifecycleState(e.data.to)) this.transition(e.standard, e.data.to, by, note, e.time);
+    else if (e.type === EVENT_ALARMS_RESOLVED) this.resolveAlarms(e.standard, by, note, e.time);
+  }
+
+  /** A deep copy of the whole state (plain JSON). */
+  snapshot(): EngineSnapshot {
+    const standards: Record<string, StandardState> = {};
+    for (const [id, rt] of this.runtimes) {
+      rt.drift.sync();
+      standards[id] = structuredClone(rt.state);
+    }
+    return { v: 1, configHash: this.configHash, standards };
+  }
+
+  /** Replaces the state with a snapshot of the same configuration; false (state unchanged) if it does not fit. */
+  restore(snap: EngineSnapshot): boolean {
+    if (snap?.v !== 1 || snap.configHash !== this.configHash || typeof snap.standards !== 'object') return false;
+    if (this.configs.some((c) => typeof snap.standards[c.id] !== 'object')) return false;
+    const before = this.snapshot().standards;
+    try {
+      this.build(structuredClone(snap.standards));
+      return true;
+    } catch {
+      this.build(before);
+      return false;
+    }
+  }
+}
