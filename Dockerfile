@@ -25,6 +25,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
+# The status page: plain files served by the gateway (uPlot comes from node_modules).
+COPY web ./web
 USER travelgate
 VOLUME ["/data"]
 EXPOSE 8080

@@ -8,6 +8,7 @@ import { benchGateway } from './gateway.js';
 import { benchModbus } from './modbus.js';
 import { benchChecks } from './checks.js';
 import { benchIntegrity } from './integrity.js';
+import { benchSinks } from './sinks.js';
 
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ['journal', benchJournal],
@@ -15,6 +16,7 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ['modbus', benchModbus],
   ['checks', benchChecks],
   ['integrity', benchIntegrity],
+  ['sinks', benchSinks],
 ];
 
 const only = process.argv.slice(2);

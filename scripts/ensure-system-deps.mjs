@@ -8,7 +8,11 @@ import { existsSync } from 'node:fs';
 export const SYSTEM_DEPS = [
   { check: 'socat', pkg: 'socat', why: 'pseudo-terminal pairs for serial tests' },
   { check: 'mbpoll', pkg: 'mbpoll', why: 'an independent Modbus client in conformance tests' },
+  { check: '/usr/bin/chromium', pkg: 'chromium', why: 'the status page, driven by playwright-core in the browser test' },
+  { check: 'openssl', pkg: 'openssl', why: 'a self-signed certificate for the TLS test' },
   { check: '/usr/lib/python3/dist-packages/pyvisa_py', pkg: 'python3-pyvisa-py', why: 'an independent VISA client in conformance tests' },
+  { check: '/usr/bin/influxd', pkg: 'influxdb', why: 'the InfluxDB 1.x server the InfluxDB sink tests write to' },
+  { check: '/usr/sbin/mosquitto', pkg: 'mosquitto', why: 'the MQTT broker the platform sink tests publish to' },
 ];
 
 const has = (check) =>

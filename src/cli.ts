@@ -1,5 +1,9 @@
 import { parseArgs } from 'node:util';
 import { checkConfig } from './cli/check-config.js';
+import { drift } from './cli/drift.js';
+import { exportJournal } from './cli/export.js';
+import { keygen } from './cli/keygen.js';
+import { verifyFile } from './cli/verify.js';
 import { run } from './cli/run.js';
 import { simulate } from './cli/simulate.js';
 import { configJsonSchema } from './config/json-schema.js';
@@ -13,6 +17,17 @@ usage:
   travelgate check-config --config FILE   validate a configuration; exit 2 with every problem
   travelgate simulate --config FILE       run only the configuration's simulators
   travelgate schema                       print the configuration's JSON Schema
+  travelgate keygen --out FILE [--force]  create an Ed25519 seal key: FILE (0600) and FILE.pub;
+                                          prints the public key
+  travelgate export --config FILE [--from SEQ] [--to SEQ]
+                                          write journal records and seals as NDJSON to stdout,
+                                          up to the last seal in the range
+  travelgate verify FILE --public-key KEYFILE.pub
+                                          check an export or collected MQTT payloads: chain,
+                                          seals, no missing seq; exit 0, or 1 and the first failure
+  travelgate drift FILE.csv [--epoch T]   drift fit of a CSV (time,value[,u]; ISO 8601 UTC or
+                                          decimal days) with the online check's code: one JSON
+                                          object {n, slopePerDay, uSlopePerDay, t0, valueAtT0, ...}
   travelgate --version | --help
 `;
 
@@ -24,6 +39,12 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
+      out: { type: 'string' },
+      force: { type: 'boolean' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'public-key': { type: 'string', multiple: true },
+      epoch: { type: 'string' },
     },
   });
   if (values.version) {
@@ -40,12 +61,29 @@ async function main(argv: string[]): Promise<number> {
     return values.config;
   };
   switch (command) {
+    case 'drift': {
+      const file = positionals[1];
+      if (!file) throw new UsageError('drift needs FILE.csv');
+      return drift(file, values.epoch);
+    }
     case 'run':
       return run(needConfig());
     case 'check-config':
       return checkConfig(needConfig());
     case 'simulate':
       return simulate(needConfig());
+    case 'keygen':
+      if (!values.out) throw new UsageError('keygen needs --out FILE');
+      return keygen(values.out, { force: values.force === true });
+    case 'export':
+      return exportJournal(needConfig(), { from: seqOption('--from', values.from), to: seqOption('--to', values.to) });
+    case 'verify': {
+      const file = positionals[1];
+      const keys = values['public-key'] ?? [];
+      if (!file || positionals.length > 2) throw new UsageError('verify needs one FILE (or - for stdin)');
+      if (keys.length === 0) throw new UsageError('verify needs --public-key KEYFILE.pub');
+      return verifyFile(file, keys);
+    }
     case 'schema':
       process.stdout.write(configJsonSchema(registry));
       return 0;
@@ -55,6 +93,12 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+function seqOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`${name} needs a sequence number, got "${value}"`);
+  return Number(value);
+}
 
 main(process.argv.slice(2)).then(
   (code) => {

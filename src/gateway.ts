@@ -1,3 +1,5 @@
+import type { KeyObject } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from './core/clock.js';
@@ -8,15 +10,32 @@ import { createLink } from './links/create.js';
 import type { Link } from './links/types.js';
 import { Acquisition } from './acquisition/acquisition.js';
 import { Journal } from './journal/journal.js';
+import { scheduleRetention } from './journal/disk-cap.js';
+import { configuredSinkNames, createSinkRunners, SINK_NAMES, type SinkRunner } from './sinks/index.js';
+import { ClockSyncMonitor } from './core/clock-sync.js';
+import { ClockStepDetector } from './core/clock-step.js';
+import { TgError } from './core/errors.js';
+import { keyIdOf, loadPrivateKey, writeKeyPair } from './integrity/seal.js';
+import { Sealer } from './integrity/sealer.js';
 import { buildApi } from './api/server.js';
-import type { GatewayView } from './api/view.js';
+import { announceGeneratedTokens, apiSetup } from './api/setup.js';
+import type { SecretSet } from './core/secrets.js';
+import { CheckEngine, CheckPipeline, CheckpointFile, detail, summaries } from './checks/index.js';
+import type { CommitSubscriber, GatewayView } from './api/view.js';
 import { SimulatorHost } from '../simulators/host.js';
 import { VERSION } from './version.js';
+
+/** How long a stopping gateway lets a healthy sink forward its last records. */
+const SINK_STOP_GRACE_MS = 2000;
 
 export interface GatewayDeps {
   registry: Registry;
   log: Logger;
   clock?: Clock;
+  /** The configuration's secrets (the logger scrubs them); tokens generated at start join it. */
+  secrets?: SecretSet;
+  /** Where a token generated at start is shown once (default: stderr, not the log). */
+  announce?: (text: string) => void;
 }
 
 export interface Gateway {
@@ -37,11 +56,23 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
   const links = new Map<string, Link>();
   const simulators = new SimulatorHost(deps.registry.simulators, config.world, { clock, log });
   let journal: Journal | undefined;
+  let sealer: Sealer | undefined;
+  const clockSync = new ClockSyncMonitor({ log: log.child({ component: 'clock' }) });
+  const clockStep = new ClockStepDetector(clock);
   let acquisition: Acquisition | undefined;
+  // Each sink drains the journal on its own; started before acquisition, stopped after it.
+  let sinkRunners: SinkRunner[] = [];
+  let stopRetention: (() => void) | undefined;
+  // The checks sit between acquisition and the journal; their state is rebuilt from the journal.
+  const engine = new CheckEngine(config.standards ?? []);
+  let checks: CheckPipeline | undefined;
+  const notReady = async () => ({ ok: false as const, code: 'not_ready' as const, message: 'the journal is not open yet' });
   let api: FastifyInstance | undefined;
   let url: string | undefined;
   let ready = false;
   const startedAt = new Date(clock.now()).toISOString();
+  // The API's event stream and metrics listen to committed records through the view.
+  const commitListeners = new Set<CommitSubscriber>();
 
   const view: GatewayView = {
     info: () => ({
@@ -55,11 +86,20 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
     devices: () => acquisition?.devices() ?? [],
     links: () => [...links.values()].map((l) => l.status()),
     journal: () => journal,
+    subscribe: (listener) => {
+      commitListeners.add(listener);
+      return () => commitListeners.delete(listener);
+    },
+    sinks: () => sinkRunners.map((r) => r.status()),
+    standards: () => summaries(engine),
+    standard: (id) => detail(engine, id),
+    transition: (id, to, note, by) => (checks ? checks.transition(id, to, note, by) : notReady()),
+    resolveAlarms: (id, note, by) => (checks ? checks.resolveAlarms(id, note, by) : notReady()),
   };
 
   const output = {
     reading: async (r: Reading) => {
-      await journal!.appendReading(r);
+      await checks!.reading(r);
     },
     event: async (e: GatewayEvent) => {
       await journal!.appendEvent(e);
@@ -67,9 +107,12 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
   };
 
   async function start(): Promise<void> {
-    api = buildApi(view, log, { tokens: config.api.tokens, requireTokenForReads: config.api.requireTokenForReads });
+    const sealKey = loadSealKey(config, log); // first: a missing key must stop the start early
+    const apiConfig = apiSetup(config, deps.secrets);
+    api = buildApi(view, log, apiConfig.options);
     url = await api.listen({ host: config.api.host, port: config.api.port });
     log.info({ url }, 'status API listening');
+    announceGeneratedTokens(apiConfig.generated, url, deps.announce);
 
     journal = Journal.open({
       path: config.journal.path ?? join(config.gateway.dataDir, 'journal.sqlite'),
@@ -78,8 +121,51 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
       clock,
       commitIntervalMs: config.journal.commitInterval,
       log: log.child({ component: 'journal' }),
+      clockSync,
+      ...(config.journal.maxSize !== undefined ? { maxSizeBytes: config.journal.maxSize, fullPolicy: config.journal.fullPolicy } : {}),
+    });
+    journal.onCommit((records) => {
+      for (const listener of commitListeners) {
+        try {
+          listener(records);
+        } catch (err) {
+          log.warn({ err }, 'a commit listener threw; ignored');
+        }
+      }
+    });
+    startSinks(journal);
+    if (sealKey) {
+      sealer = new Sealer({
+        journal,
+        privateKey: sealKey,
+        clock,
+        log: log.child({ component: 'sealer' }),
+        everyRecords: config.integrity!.sealEvery.records,
+        intervalMs: config.integrity!.sealEvery.interval,
+      });
+      sealer.start();
+    }
+    clockStep.onStep((s) => {
+      const message = `wall clock stepped by ${s.stepMs} ms; readings around it are flagged clock_step`;
+      void output.event({ type: 'clock_step', severity: 'warning', time: s.seenAt, message, data: { stepMs: s.stepMs } }).catch(() => undefined);
+    });
+    clockSync.onChange((state, source) => {
+      const message = `clock synchronised: ${state} (${source ?? 'no source answered'})`;
+      void output
+        .event({ type: 'clock_sync', severity: state === 'yes' ? 'info' : 'warning', time: clock.now(), message, data: { state, source: source ?? null } })
+        .catch(() => undefined);
     });
 
+    const journalPath = config.journal.path ?? join(config.gateway.dataDir, 'journal.sqlite');
+    checks = new CheckPipeline(engine, journal, {
+      clock,
+      log: log.child({ component: 'checks' }),
+      checkpoint: new CheckpointFile(`${journalPath}.checks.json`),
+    });
+    checks.restore(); // before acquisition: the first new reading continues the journaled state
+
+    await clockSync.start(); // first answer before the first record; refreshed off the hot path
+    clockStep.start();
     await simulators.start(config.simulators);
     for (const cfg of config.links) {
       const link = createLink(cfg, {
@@ -97,6 +183,7 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
       clock,
       log: log.child({ component: 'acquisition' }),
       output,
+      clockStep,
     });
     acquisition.start();
     await output.event({ type: 'gateway_started', severity: 'info', time: clock.now(), message: `travelgate ${VERSION} started` });
@@ -108,11 +195,30 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
     await acquisition?.stop();
     await Promise.all([...links.values()].map((l) => l.close()));
     if (journal) {
+      await checks?.close(); // a checkpoint at the journal's head: the next start replays nothing
       await output.event({ type: 'gateway_stopped', severity: 'info', time: clock.now(), message: 'travelgate stopped' }).catch(() => undefined);
+      clockStep.stop();
+      clockSync.stop();
+      await sealer?.stop(); // the final seal: the journal of a clean stop ends sealed
+      stopRetention?.();
+      // A healthy sink gets a moment to forward the last records (the stop event, the final seal).
+      await Promise.all(sinkRunners.map((r) => r.stop(SINK_STOP_GRACE_MS)));
       await journal.close();
     }
     await simulators.stop();
     await api?.close();
+  }
+
+  /** Sinks and retention: a sink no longer configured loses its cursor (it would hold back
+   *  retention for ever); each configured one starts draining from its own. */
+  function startSinks(j: Journal): void {
+    const configured = new Set<string>(configuredSinkNames(config.sinks));
+    for (const name of SINK_NAMES) {
+      if (!configured.has(name) && j.removeCursor(name)) log.info({ sink: name }, 'sink no longer configured: its cursor was removed');
+    }
+    sinkRunners = createSinkRunners(config.sinks, config.gateway, { journal: j, clock, log });
+    for (const r of sinkRunners) r.start();
+    stopRetention = scheduleRetention(j, { retentionMs: config.journal.retention, now: () => clock.now(), log: log.child({ component: 'journal' }) });
   }
 
   return {
@@ -123,4 +229,27 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
     },
     view,
   };
+}
+
+/**
+ * The seal key named by `integrity.keyFile` (default <dataDir>/seal.key), generated first when it
+ * is missing and `integrity.generateKey` is set. No `integrity` section: no key, no seals.
+ */
+function loadSealKey(config: Config, log: Logger): KeyObject | undefined {
+  const integrity = config.integrity;
+  if (!integrity) {
+    log.warn('no integrity section: records are hash-chained but not sealed, and exports will not verify');
+    return undefined;
+  }
+  const keyFile = integrity.keyFile || join(config.gateway.dataDir, 'seal.key'); // '' from ${VAR:-} too
+  if (!existsSync(keyFile)) {
+    if (!integrity.generateKey) {
+      throw new TgError('TG_CONFIG_INVALID', `integrity.keyFile ${keyFile} does not exist (create it with: travelgate keygen --out ${keyFile})`);
+    }
+    const written = writeKeyPair(keyFile);
+    log.info({ keyId: written.keyId, publicKeyFile: written.publicKeyFile }, 'generated a seal key pair');
+  }
+  const privateKey = loadPrivateKey(keyFile);
+  log.info({ keyFile, keyId: keyIdOf(privateKey) }, 'seal key loaded');
+  return privateKey;
 }

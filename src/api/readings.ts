@@ -4,7 +4,7 @@ import { formatPath } from '../config/format.js';
 import type { Authorizer } from './auth.js';
 import type { GatewayView } from './view.js';
 
-const query = z
+export const readingsQuery = z
   .object({
     device: z.string().min(1).optional(),
     channel: z.string().min(1).optional(),
@@ -20,7 +20,7 @@ const query = z
 /** GET /api/v1/readings?device=&channel=&since=&limit= — newest first, from the journal. */
 export const readingRoutes: FastifyPluginAsync<{ view: GatewayView; auth: Authorizer }> = async (app, { view, auth }) => {
   app.get('/api/v1/readings', { preHandler: auth.require('read') }, async (req, reply) => {
-    const parsed = query.safeParse(req.query);
+    const parsed = readingsQuery.safeParse(req.query);
     if (!parsed.success) {
       return reply.code(400).send({
         error: 'bad_request',

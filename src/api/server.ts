@@ -1,8 +1,16 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/logger.js';
+import type { SecretSet } from '../core/secrets.js';
 import { Authorizer, type ApiToken } from './auth.js';
+import { dashboardRoutes, type DashboardLayout } from './dashboard.js';
+import { registerDocs } from './docs.js';
+import { eventRoutes, type EventStreamOptions } from './events.js';
+import { registerCors, registerErrorHandler, type CorsOptions } from './exposure.js';
 import { healthRoutes } from './health.js';
+import { metricsRoutes } from './metrics.js';
 import { readingRoutes } from './readings.js';
+import { channelRoutes } from './channels.js';
+import { standardRoutes } from './standards.js';
 import { statusRoutes } from './status.js';
 import type { GatewayView } from './view.js';
 
@@ -10,6 +18,15 @@ import type { GatewayView } from './view.js';
 export interface ApiOptions {
   tokens?: readonly ApiToken[];
   requireTokenForReads?: boolean;
+  /** TLS: PEM certificate chain and private key. Without it the API speaks plain HTTP. */
+  https?: { cert: string | Buffer; key: string | Buffer };
+  /** Origins allowed to read the API from a browser page elsewhere (default none: CORS off). */
+  cors?: CorsOptions;
+  /** Every secret of the configuration: scrubbed from error replies. */
+  secrets?: SecretSet;
+  events?: EventStreamOptions;
+  /** What the status page plots (the standards' channels and environment windows). */
+  dashboard?: () => DashboardLayout;
 }
 
 export function buildApi(view: GatewayView, log: Logger, options: ApiOptions = {}): FastifyInstance {
@@ -17,9 +34,19 @@ export function buildApi(view: GatewayView, log: Logger, options: ApiOptions = {
   const app = Fastify({
     loggerInstance: log.child({ component: 'api' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-  });
+    ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
+  }) as unknown as FastifyInstance;
+  // Before any route: the OpenAPI document collects routes as they are added.
+  registerDocs(app, { requireTokenForReads: options.requireTokenForReads ?? false });
+  registerCors(app, options.cors);
+  registerErrorHandler(app, options.secrets);
   app.register(healthRoutes, { view });
   app.register(statusRoutes, { view, auth });
   app.register(readingRoutes, { view, auth });
+  app.register(standardRoutes, { view, auth });
+  app.register(channelRoutes, { view, auth });
+  app.register(eventRoutes, { view, auth, ...options.events });
+  app.register(metricsRoutes, { view, auth });
+  app.register(dashboardRoutes, { auth, ...(options.dashboard ? { layout: options.dashboard } : {}) });
   return app;
 }

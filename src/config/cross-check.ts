@@ -1,5 +1,6 @@
 import type { Registry } from './schema.js';
 import type { ConfigIssue } from './format.js';
+import { crossCheckStandards } from '../checks/cross-check.js';
 
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -57,5 +58,6 @@ export function crossCheck(raw: unknown, registry: Registry): ConfigIssue[] {
     if (def && def.linkKind !== linkKind)
       issues.push({ path: `devices[${i}].link`, message: `driver "${def.kind}" needs a ${def.linkKind} link; "${device.link}" is ${String(link.type)}` });
   }
+  issues.push(...crossCheckStandards(raw.standards, new Set(devices.map(([, d]) => d.id))));
   return issues;
 }

@@ -5,6 +5,9 @@ import { worldConfig } from '../../simulators/physics/world.js';
 import { serialLinkConfig, tcpLinkConfig } from '../links/config.js';
 import { modbusRtuLinkConfig, modbusTcpLinkConfig } from '../links/modbus/config.js';
 import { duration } from './duration.js';
+import { byteSize } from './size.js';
+import { sinksConfig, type SinksConfig } from '../sinks/config.js';
+import { standardsConfig, type StandardConfig } from '../checks/config.js';
 
 /** The extension points the configuration is validated against (drivers/index.ts, simulators/index.ts). */
 export interface Registry {
@@ -82,29 +85,86 @@ export function buildConfigSchema(registry: Registry) {
               z
                 .object({
                   name: z.string().min(1),
-                  token: z.string().min(16, 'a token needs at least 16 characters'),
+                  token: z.string().refine((t) => t === '' || t.length >= 16, 'a token needs at least 16 characters'),
                   rights: z.array(z.enum(['read', 'operate'])).min(1).default(['read', 'operate']),
                 })
                 .strict(),
             )
             .default([])
             .describe('bearer tokens (give them through ${ENV}); mutating routes need the right "operate"'),
-          requireTokenForReads: z.boolean().default(false),
+          requireTokenForReads: z.boolean().default(false).describe('reads (status, readings, events, metrics) need a token with the right "read" too'),
+          generateOperatorToken: z
+            .boolean()
+            .default(false)
+            .describe('a token left empty (its ${ENV:-} unset) is made at start and shown once on the terminal (demos); otherwise an empty token is an error'),
+          cors: z
+            .object({
+              origins: z
+                .array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'expected an origin like https://lab.example.org, or *'))
+                .default([]),
+            })
+            .strict()
+            .prefault({})
+            .describe("origins whose web pages may read this API; empty (default): CORS off, no other site's page can read it"),
+          tls: z
+            .object({
+              cert: z.string().min(1).describe('PEM certificate (chain) file'),
+              key: z.string().min(1).describe('PEM private key file'),
+            })
+            .strict()
+            .optional()
+            .describe('serve HTTPS instead of HTTP'),
         })
         .strict()
+        .superRefine((api, ctx) => {
+          api.tokens.forEach((t, i) => {
+            if (t.token === '' && !api.generateOperatorToken) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['tokens', i, 'token'],
+                message: 'the token is empty (is its environment variable set?); set api.generateOperatorToken: true to have one made at start',
+              });
+            }
+          });
+        })
         .prefault({}),
       journal: z
         .object({
           path: z.string().optional().describe('default: <dataDir>/journal.sqlite'),
           retention: duration().default(365 * 86_400_000).describe('records older than this may be deleted once delivered'),
           commitInterval: duration().default(20).describe('group commit: appends within this window share a transaction'),
+          maxSize: byteSize()
+            .refine((n) => n >= 1_000_000, 'the journal needs at least 1MB')
+            .optional()
+            .describe('cap on the journal file, e.g. "2GB"; at the cap delivered records go first, then fullPolicy applies'),
+          fullPolicy: z
+            .enum(['stop', 'drop_oldest'])
+            .default('stop')
+            .describe('at the cap with undelivered records: stop (readings wait, acquisition pauses) or drop_oldest (a journaled gap event)'),
         })
         .strict()
         .prefault({}),
+      integrity: z
+        .object({
+          keyFile: z.string().optional().describe('Ed25519 private key (PKCS#8 PEM, mode 0600) that signs the seals; absent or empty: <dataDir>/seal.key; the public key is <keyFile>.pub'),
+          generateKey: z.boolean().default(false).describe('generate the key pair at start when keyFile does not exist (demos); otherwise run `travelgate keygen --out FILE`'),
+          sealEvery: z
+            .object({
+              records: z.number().int().min(1).default(1000).describe('seal once this many records are unsealed'),
+              interval: duration().default(1000).describe('seal this long after the first unsealed record'),
+            })
+            .strict()
+            .prefault({}),
+        })
+        .strict()
+        .optional()
+        .describe('Ed25519 seals over the hash chain; without this section records are chained but not sealed'),
       log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
       links: z.array(z.discriminatedUnion('type', [tcpLinkConfig, serialLinkConfig, modbusRtuLinkConfig, modbusTcpLinkConfig])).default([]),
       devices: z.array(device).default([]),
       simulators: z.array(simulator).default([]),
+      standards: standardsConfig,
+      sinks: sinksConfig,
       world: worldConfig.prefault({}),
     })
     .strict();
@@ -126,12 +186,18 @@ export interface Config {
     port: number;
     tokens: { name: string; token: string; rights: ('read' | 'operate')[] }[];
     requireTokenForReads: boolean;
+    generateOperatorToken: boolean;
+    cors: { origins: string[] };
+    tls?: { cert: string; key: string };
   };
-  journal: { path?: string; retention: number; commitInterval: number };
+  journal: { path?: string; retention: number; commitInterval: number; maxSize?: number; fullPolicy: 'stop' | 'drop_oldest' };
+  integrity?: { keyFile?: string; generateKey: boolean; sealEvery: { records: number; interval: number } };
   log: { level: string };
   links: LinkConfigEntry[];
   devices: DeviceConfig[];
   simulators: SimulatorConfig[];
+  standards: StandardConfig[];
+  sinks: SinksConfig;
   world: z.infer<typeof worldConfig>;
 }
 

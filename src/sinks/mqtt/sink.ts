@@ -1,0 +1,236 @@
+/**
+ * The comparison-platform sink: MQTT 5 through `mqtt` (MQTT.js), QoS 1, a persistent session.
+ *
+ * Contract:
+ * - One connection at a time with a fixed client id, Clean Start off and a Session Expiry
+ *   Interval, optional TLS (CA, client certificate and key) and username/password. The last will
+ *   is a retained `offline` status; after each connect a retained `online` status is published, and
+ *   `close()` publishes `offline` itself before disconnecting (a clean DISCONNECT drops the will).
+ * - `deliver(batch)` publishes the records in seq order to the records topic (and dashboard events
+ *   also to the events topic) with at most `inflight` records awaiting PUBACK (fewer when the
+ *   broker's Receive Maximum is smaller). A record is confirmed when all its publishes are
+ *   PUBACKed; `upTo` only ever covers a contiguous run of confirmed records.
+ * - Any failure (connect refused, connection lost, a PUBACK with an error reason code) ends the
+ *   delivery with SinkError carrying the contiguous confirmed prefix, and drops the connection.
+ *   MQTT.js's own reconnect and resend are off (reconnectPeriod 0): the runner backs off and
+ *   resends from its cursor on a fresh connection, so no record is ever published twice by two
+ *   mechanisms. A record the broker got but whose PUBACK was lost arrives twice; the platform
+ *   recognises it by `gateway` and `seq`.
+ * - Passwords and keys never reach a log or an error message.
+ */
+import { connect, type IClientOptions, type IConnackPacket, type IClientPublishOptions, type MqttClient } from 'mqtt';
+import type { Logger } from '../../core/logger.js';
+import type { JournalRecord } from '../../core/types.js';
+import { describeError, redact, SinkError, type Delivered, type Sink } from '../types.js';
+import { isDashboardEvent, recordPayload, statusPayload, type MqttTopics } from './topics.js';
+
+export interface MqttSinkOptions {
+  /** mqtt://host:1883 or mqtts://host:8883 */
+  url: string;
+  clientId: string;
+  topics: MqttTopics;
+  gateway: string;
+  lab: string;
+  comparison: string;
+  sessionExpirySeconds: number;
+  username?: string;
+  password?: string;
+  /** PEM contents (not paths). */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  rejectUnauthorized: boolean;
+  inflight: number;
+  batchSize: number;
+  connectTimeoutMs: number;
+  keepaliveSeconds: number;
+  /** Default 'mqtt'. */
+  name?: string;
+  log: Logger;
+  /** Instrumentation (benchmarks): called with each record's seq when it is confirmed. */
+  onConfirmed?: (seq: number) => void;
+}
+
+/** QoS 1 and no MQTT 5 properties: encoding them for every message costs about a tenth of the
+ *  sink's CPU time, and the payload format (JSON) is part of the platform contract anyway. */
+const PUBLISH: IClientPublishOptions = { qos: 1 };
+
+export class MqttSink implements Sink {
+  readonly name: string;
+  readonly batchSize: number;
+  readonly flushIntervalMs = 0;
+  readonly #o: MqttSinkOptions;
+  #client: MqttClient | undefined;
+  /** The broker's Receive Maximum from the CONNACK of the current connection, if it sent one. */
+  #receiveMaximum: number | undefined;
+  #closed = false;
+
+  constructor(options: MqttSinkOptions) {
+    this.#o = options;
+    this.name = options.name ?? 'mqtt';
+    this.batchSize = options.batchSize;
+  }
+
+  get connected(): boolean {
+    return this.#client?.connected === true;
+  }
+
+  async deliver(batch: readonly JournalRecord[], signal: AbortSignal): Promise<Delivered> {
+    if (batch.length === 0) return { upTo: 0 };
+    const client = await this.#connect(signal);
+    const serverMax = this.#receiveMaximum;
+    const window = Math.max(1, Math.min(this.#o.inflight, serverMax ?? Number.POSITIVE_INFINITY));
+    const { records: recordsTopic, events: eventsTopic } = this.#o.topics;
+
+    return new Promise<Delivered>((resolve, reject) => {
+      const outstanding = new Array<number>(batch.length).fill(0);
+      const confirmed = new Array<boolean>(batch.length).fill(false);
+      let next = 0;
+      let inflight = 0;
+      let prefix = -1; // index of the last record of the contiguous confirmed run
+      let settled = false;
+
+      const finish = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        client.removeListener('close', onClose);
+        signal.removeEventListener('abort', onAbort);
+        if (err === undefined) return resolve({ upTo: batch[batch.length - 1]!.seq });
+        if (!signal.aborted) this.#drop(client);
+        const upTo = prefix >= 0 ? batch[prefix]!.seq : undefined;
+        reject(new SinkError(`MQTT publish failed: ${describeError(err)}`, { ...(upTo !== undefined ? { upTo } : {}), cause: err }));
+      };
+      const onClose = () => finish(new Error('the connection to the broker closed'));
+      const onAbort = () => finish(signal.reason ?? new Error('aborted'));
+      client.once('close', onClose);
+      signal.addEventListener('abort', onAbort, { once: true });
+
+      const confirm = (i: number) => {
+        confirmed[i] = true;
+        inflight -= 1;
+        this.#o.onConfirmed?.(batch[i]!.seq);
+        while (prefix + 1 < batch.length && confirmed[prefix + 1]) prefix += 1;
+        if (prefix === batch.length - 1) finish();
+        else pump();
+      };
+      const pump = () => {
+        while (!settled && inflight < window && next < batch.length) {
+          const i = next++;
+          const record = batch[i]!;
+          const payload = recordPayload(record);
+          const topics = isDashboardEvent(record) ? [recordsTopic, eventsTopic] : [recordsTopic];
+          outstanding[i] = topics.length;
+          inflight += 1;
+          for (const topic of topics) {
+            client.publish(topic, payload, PUBLISH, (err) => {
+              if (settled) return;
+              if (err) return finish(err);
+              outstanding[i]! -= 1;
+              if (outstanding[i] === 0) confirm(i);
+            });
+          }
+        }
+      };
+      pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const client = this.#client;
+    this.#client = undefined;
+    if (!client) return;
+    if (client.connected) {
+      try {
+        await withTimeout(client.publishAsync(this.#o.topics.status, this.#status('offline'), { qos: 1, retain: true }), 2000);
+      } catch {
+        // the broker went away: the will says offline
+      }
+      await withTimeout(client.endAsync(), 2000).catch(() => client.end(true));
+    } else {
+      client.end(true);
+    }
+  }
+
+  async #connect(signal: AbortSignal): Promise<MqttClient> {
+    if (this.#closed) throw new SinkError('the MQTT sink is closed');
+    if (this.#client?.connected) return this.#client;
+    if (this.#client) this.#drop(this.#client);
+    const o = this.#o;
+    const options: IClientOptions = {
+      protocolVersion: 5,
+      clientId: o.clientId,
+      clean: false,
+      properties: { sessionExpiryInterval: o.sessionExpirySeconds },
+      reconnectPeriod: 0,
+      connectTimeout: o.connectTimeoutMs,
+      keepalive: o.keepaliveSeconds,
+      rejectUnauthorized: o.rejectUnauthorized,
+      will: { topic: o.topics.status, payload: Buffer.from(this.#status('offline')), qos: 1, retain: true },
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.password !== undefined ? { password: o.password } : {}),
+      ...(o.ca !== undefined ? { ca: o.ca } : {}),
+      ...(o.cert !== undefined ? { cert: o.cert } : {}),
+      ...(o.key !== undefined ? { key: o.key } : {}),
+    };
+    const client = connect(o.url, options);
+    // MQTT.js leaves Nagle's algorithm on: each small PUBLISH would wait for the ACK of the one
+    // before (tens of ms with delayed ACKs). The socket exists as soon as connect() returns.
+    (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+    // MQTT.js emits 'error' for connection failures; the promise below and finish() report them.
+    client.on('error', () => undefined);
+    this.#client = client;
+    let connected: IConnackPacket | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const cleanup = () => {
+          client.removeListener('connect', onConnect);
+          client.removeListener('error', onError);
+          client.removeListener('close', onClose);
+          signal.removeEventListener('abort', onAbort);
+        };
+        const onConnect = (connack: IConnackPacket) => {
+          cleanup();
+          connected = connack;
+          resolve();
+        };
+        const onError = (err: Error) => (cleanup(), reject(err));
+        const onClose = () => (cleanup(), reject(new Error('the broker closed the connection')));
+        const onAbort = () => (cleanup(), reject(signal.reason ?? new Error('aborted')));
+        client.once('connect', onConnect);
+        client.once('error', onError);
+        client.once('close', onClose);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+    } catch (err) {
+      this.#drop(client);
+      if (signal.aborted) throw err;
+      throw new SinkError(`cannot connect to ${redact(o.url)}: ${describeError(err)}`, { cause: err });
+    }
+    this.#receiveMaximum = connected?.properties?.receiveMaximum;
+    const session = connected?.sessionPresent ? 'resumed' : 'new';
+    o.log.info({ broker: redact(o.url), clientId: o.clientId, session }, 'connected to the MQTT broker');
+    client.publish(o.topics.status, this.#status('online'), { qos: 1, retain: true }, () => undefined);
+    return client;
+  }
+
+  #drop(client: MqttClient): void {
+    if (this.#client === client) this.#client = undefined;
+    client.end(true);
+  }
+
+  #status(state: 'online' | 'offline'): string {
+    const { gateway, lab, comparison } = this.#o;
+    return statusPayload({ gateway, lab, comparison, state, time: Date.now() });
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out')), ms);
+    promise.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (err: unknown) => (clearTimeout(timer), reject(err)),
+    );
+  });
+}

@@ -1,0 +1,297 @@
+/**
+ * SinkRunner: drains the journal into one sink, from the sink's persisted cursor, on its own.
+ *
+ * Contract:
+ * - The cursor (journal.cursor(name), registered at 0 on first use) is the last seq the sink
+ *   confirmed. The runner hands the sink batches in seq order starting after it and moves it only
+ *   over what `deliver` confirmed (`upTo`), never further. Records deleted from the journal (the
+ *   disk cap's drop_oldest) are skipped by `range`; the gap event the journal wrote says which.
+ * - A batch is sent when `sink.batchSize` records are waiting, or `sink.flushIntervalMs` after the
+ *   first of them was seen (0: at once). Commits wake the runner; it never polls.
+ * - A thrown failure is retried with exponential backoff and jitter (0.5 s doubling to 30 s by
+ *   default) from the cursor; a partial confirmation (`SinkError.upTo`) is kept first. Records the
+ *   sink rejected for good are journaled as one `sink_quarantine` alarm event per rejection (the
+ *   event is committed before the cursor passes them, so a quarantine is never silent) and the
+ *   runner goes on.
+ * - The cursor is persisted at most every `cursorPersistMs` (each write is a durable transaction)
+ *   and on stop; after a crash the sink resends at most that much, which is harmless (sinks are
+ *   idempotent or carry seq for deduplication).
+ * - Each runner has its own loop and its own backoff: one sink's outage never slows another sink,
+ *   and acquisition only ever waits on the journal, never on a sink.
+ * - Batching, backoff and cursor timing use real time (like the journal's group commit: delivery
+ *   never waits on a simulated clock); the injected clock only stamps events and measures lag.
+ * - `stop(graceMs)` lets a healthy sink forward what was committed before the call for up to
+ *   `graceMs`, then aborts the delivery in progress, persists the cursor and closes the sink.
+ */
+import type { Clock } from '../core/clock.js';
+import { Backoff } from '../core/backoff.js';
+import type { Logger } from '../core/logger.js';
+import type { GatewayEvent, JournalRecord } from '../core/types.js';
+import { describeError, SinkError, type Rejection, type Sink, type SinkState, type SinkStatus } from './types.js';
+
+/** The part of the journal a runner uses. */
+export interface SinkJournal {
+  readonly lastSeq: number;
+  range(fromSeq: number, limit: number): JournalRecord[];
+  cursor(name: string): number;
+  setCursor(name: string, seq: number): void;
+  onCommit(listener: (records: JournalRecord[]) => void): () => void;
+  appendEvent(e: GatewayEvent): Promise<JournalRecord>;
+}
+
+export interface SinkRunnerOptions {
+  journal: SinkJournal;
+  clock: Clock;
+  log: Logger;
+  backoff?: { initialMs: number; maxMs: number };
+  /** Minimum time between two cursor writes (default 1000 ms). */
+  cursorPersistMs?: number;
+}
+
+/** Seqs listed in one quarantine event at most (the count and range are always complete). */
+const MAX_LISTED_SEQS = 1000;
+
+export class SinkRunner {
+  readonly sink: Sink;
+  readonly #o: SinkRunnerOptions;
+  readonly #log: Logger;
+  readonly #backoff: Backoff;
+  readonly #controller = new AbortController();
+  #loop: Promise<void> | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #wakers = new Set<() => void>();
+  #state: SinkState = 'starting';
+  #cursor = 0;
+  #persisted = 0;
+  #persistedAt = Number.NEGATIVE_INFINITY;
+  #persistTimer: NodeJS.Timeout | undefined;
+  #delivered = 0;
+  #quarantined = 0;
+  #lastError: string | null = null;
+  #lastErrorAt: number | null = null;
+  #failingSince: number | null = null;
+  #pendingSince: number | undefined;
+  #draining = false;
+
+  constructor(sink: Sink, options: SinkRunnerOptions) {
+    this.sink = sink;
+    this.#o = options;
+    this.#log = options.log.child({ sink: sink.name });
+    this.#backoff = new Backoff({ initialMs: options.backoff?.initialMs ?? 500, maxMs: options.backoff?.maxMs ?? 30_000 });
+  }
+
+  get name(): string {
+    return this.sink.name;
+  }
+
+  /** Reads (and registers) the cursor, then drains in the background. */
+  start(): void {
+    if (this.#loop) return;
+    this.#cursor = this.#persisted = this.#o.journal.cursor(this.sink.name);
+    this.#unsubscribe = this.#o.journal.onCommit(() => this.#wake());
+    this.#loop = this.#run(this.#controller.signal).catch((err: unknown) => {
+      this.#log.error({ error: describeError(err) }, 'sink runner failed');
+    });
+  }
+
+  async stop(graceMs = 0): Promise<void> {
+    if (!this.#loop) {
+      await this.sink.close().catch(() => undefined);
+      return;
+    }
+    if (graceMs > 0 && this.#state !== 'retrying' && !this.#controller.signal.aborted) {
+      const target = this.#o.journal.lastSeq;
+      this.#draining = true;
+      this.#wake();
+      const deadline = performance.now() + graceMs;
+      while (this.#cursor < target && !this.#retrying() && performance.now() < deadline) {
+        await new Promise<void>((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    this.#controller.abort();
+    this.#wake();
+    await this.#loop;
+    this.#unsubscribe?.();
+    clearTimeout(this.#persistTimer);
+    this.#persist();
+    this.#state = 'stopped';
+    await this.sink.close().catch((err: unknown) => this.#log.warn({ error: describeError(err) }, 'sink close failed'));
+  }
+
+  status(): SinkStatus {
+    let pending = 0;
+    let lagSeconds = 0;
+    try {
+      const oldest = this.#state === 'stopped' ? undefined : this.#o.journal.range(this.#cursor + 1, 1)[0];
+      if (oldest) {
+        pending = Math.max(0, this.#o.journal.lastSeq - oldest.seq + 1);
+        lagSeconds = Math.max(0, (this.#o.clock.now() - oldest.time) / 1000);
+      }
+    } catch {
+      // the journal closed under us (shutdown): report what we know
+    }
+    return {
+      name: this.sink.name,
+      state: this.#state,
+      cursor: this.#cursor,
+      pending,
+      delivered: this.#delivered,
+      quarantined: this.#quarantined,
+      lastError: this.#lastError,
+      lastErrorAt: this.#lastErrorAt === null ? null : new Date(this.#lastErrorAt).toISOString(),
+      lagSeconds: Math.round(lagSeconds * 1000) / 1000,
+    };
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
+    const { journal } = this.#o;
+    const { batchSize, flushIntervalMs } = this.sink;
+    while (!signal.aborted) {
+      const waiting = journal.lastSeq - this.#cursor;
+      if (waiting <= 0) {
+        this.#state = 'idle';
+        this.#pendingSince = undefined;
+        await this.#sleep(undefined, signal);
+        continue;
+      }
+      if (waiting < batchSize && flushIntervalMs > 0 && !this.#draining) {
+        this.#pendingSince ??= performance.now();
+        const left = this.#pendingSince + flushIntervalMs - performance.now();
+        if (left > 0) {
+          await this.#sleep(left, signal);
+          continue;
+        }
+      }
+      const batch = journal.range(this.#cursor + 1, batchSize);
+      if (batch.length === 0) {
+        // Everything after the cursor was deleted (drop_oldest): nothing left to confirm.
+        this.#advance(journal.lastSeq, 0);
+        continue;
+      }
+      this.#state = 'delivering';
+      try {
+        const result = await untilAborted(this.sink.deliver(batch, signal), signal);
+        if (result.rejected && result.rejected.length > 0) await this.#quarantine(result.rejected);
+        this.#advance(result.upTo, countUpTo(batch, result.upTo));
+        this.#recovered();
+        this.#pendingSince = undefined;
+      } catch (err) {
+        if (signal.aborted) break;
+        if (err instanceof SinkError && err.upTo !== undefined) this.#advance(err.upTo, countUpTo(batch, err.upTo));
+        this.#failed(err);
+        await this.#sleep(this.#backoff.next(), signal, false);
+      }
+    }
+  }
+
+  #retrying(): boolean {
+    return this.#state === 'retrying';
+  }
+
+  #advance(upTo: number, count: number): void {
+    if (upTo <= this.#cursor) return;
+    this.#cursor = Math.min(upTo, this.#o.journal.lastSeq);
+    this.#delivered += count;
+    const due = this.#persistedAt + (this.#o.cursorPersistMs ?? 1000) - performance.now();
+    if (due <= 0) this.#persist();
+    else this.#persistTimer ??= setTimeout(() => this.#persist(), due).unref();
+  }
+
+  #persist(): void {
+    clearTimeout(this.#persistTimer);
+    this.#persistTimer = undefined;
+    if (this.#cursor === this.#persisted) return;
+    try {
+      this.#o.journal.setCursor(this.sink.name, this.#cursor);
+      this.#persisted = this.#cursor;
+      this.#persistedAt = performance.now();
+    } catch (err) {
+      this.#log.warn({ error: describeError(err) }, 'could not persist the sink cursor; it will be retried');
+    }
+  }
+
+  async #quarantine(rejected: Rejection[]): Promise<void> {
+    for (const r of rejected) {
+      if (r.seqs.length === 0) continue;
+      const seqs = [...r.seqs].sort((a, b) => a - b);
+      const first = seqs[0]!;
+      const last = seqs[seqs.length - 1]!;
+      const range = first === last ? `seq ${first}` : `seqs ${first}..${last}`;
+      const event: GatewayEvent = {
+        type: 'sink_quarantine',
+        severity: 'alarm',
+        time: this.#o.clock.now(),
+        message: `${this.sink.name} refused ${seqs.length} record(s) for good (${range}); quarantined: ${r.reason}`,
+        data: { sink: this.sink.name, count: seqs.length, firstSeq: first, lastSeq: last, seqs: seqs.slice(0, MAX_LISTED_SEQS), reason: r.reason },
+      };
+      // Committed before the cursor passes these records: the quarantine is never silent.
+      await this.#o.journal.appendEvent(event);
+      this.#quarantined += seqs.length;
+      this.#log.error({ count: seqs.length, firstSeq: first, lastSeq: last, reason: r.reason }, 'records quarantined');
+    }
+  }
+
+  #failed(err: unknown): void {
+    const message = describeError(err);
+    const now = this.#o.clock.now();
+    if (this.#failingSince === null) {
+      this.#failingSince = now;
+      this.#log.warn({ error: message }, 'sink delivery failed; retrying with backoff');
+    } else {
+      this.#log.debug({ error: message, attempts: this.#backoff.attempts }, 'sink delivery failed again');
+    }
+    this.#lastError = message;
+    this.#lastErrorAt = now;
+    this.#state = 'retrying';
+  }
+
+  #recovered(): void {
+    this.#backoff.reset();
+    if (this.#failingSince !== null) {
+      this.#log.info({ afterMs: this.#o.clock.now() - this.#failingSince }, 'sink delivering again');
+      this.#failingSince = null;
+    }
+  }
+
+  /** Resolves after `ms` (undefined: no timeout), on the next commit (unless `onCommit` is false),
+   *  or when `signal` aborts. Never rejects. */
+  #sleep(ms: number | undefined, signal: AbortSignal, onCommit = true): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        this.#wakers.delete(waker);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const waker = onCommit ? done : () => (signal.aborted || this.#draining ? done() : undefined);
+      this.#wakers.add(waker);
+      signal.addEventListener('abort', done, { once: true });
+      if (ms !== undefined) timer = setTimeout(done, Math.max(0, ms));
+    });
+  }
+
+  #wake(): void {
+    for (const w of [...this.#wakers]) w();
+  }
+}
+
+/** A sink that ignores its signal must not hold up stop(): stop waiting when the signal aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (err: unknown) => (signal.removeEventListener('abort', onAbort), reject(err)),
+    );
+  });
+}
+
+function countUpTo(batch: readonly JournalRecord[], upTo: number): number {
+  let n = 0;
+  for (const r of batch) if (r.seq <= upTo) n++;
+  return n;
+}
