@@ -1,5 +1,3 @@
-import type { KeyObject } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from './core/clock.js';
@@ -14,8 +12,7 @@ import { scheduleRetention } from './journal/disk-cap.js';
 import { configuredSinkNames, createSinkRunners, SINK_NAMES, type SinkRunner } from './sinks/index.js';
 import { ClockSyncMonitor } from './core/clock-sync.js';
 import { ClockStepDetector } from './core/clock-step.js';
-import { TgError } from './core/errors.js';
-import { keyIdOf, loadPrivateKey, writeKeyPair } from './integrity/seal.js';
+import { loadSealKey } from './integrity/key-file.js';
 import { Sealer } from './integrity/sealer.js';
 import { buildApi } from './api/server.js';
 import { announceGeneratedTokens, apiSetup } from './api/setup.js';
@@ -114,8 +111,9 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
     log.info({ url }, 'status API listening');
     announceGeneratedTokens(apiConfig.generated, url, deps.announce);
 
+    const journalPath = config.journal.path ?? join(config.gateway.dataDir, 'journal.sqlite');
     journal = Journal.open({
-      path: config.journal.path ?? join(config.gateway.dataDir, 'journal.sqlite'),
+      path: journalPath,
       gateway: config.gateway.id,
       lab: config.gateway.lab,
       clock,
@@ -156,7 +154,6 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
         .catch(() => undefined);
     });
 
-    const journalPath = config.journal.path ?? join(config.gateway.dataDir, 'journal.sqlite');
     checks = new CheckPipeline(engine, journal, {
       clock,
       log: log.child({ component: 'checks' }),
@@ -229,27 +226,4 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
     },
     view,
   };
-}
-
-/**
- * The seal key named by `integrity.keyFile` (default <dataDir>/seal.key), generated first when it
- * is missing and `integrity.generateKey` is set. No `integrity` section: no key, no seals.
- */
-function loadSealKey(config: Config, log: Logger): KeyObject | undefined {
-  const integrity = config.integrity;
-  if (!integrity) {
-    log.warn('no integrity section: records are hash-chained but not sealed, and exports will not verify');
-    return undefined;
-  }
-  const keyFile = integrity.keyFile || join(config.gateway.dataDir, 'seal.key'); // '' from ${VAR:-} too
-  if (!existsSync(keyFile)) {
-    if (!integrity.generateKey) {
-      throw new TgError('TG_CONFIG_INVALID', `integrity.keyFile ${keyFile} does not exist (create it with: travelgate keygen --out ${keyFile})`);
-    }
-    const written = writeKeyPair(keyFile);
-    log.info({ keyId: written.keyId, publicKeyFile: written.publicKeyFile }, 'generated a seal key pair');
-  }
-  const privateKey = loadPrivateKey(keyFile);
-  log.info({ keyFile, keyId: keyIdOf(privateKey) }, 'seal key loaded');
-  return privateKey;
 }
