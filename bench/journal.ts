@@ -12,29 +12,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { systemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
-import type { Reading } from '../src/core/types.js';
 import { Journal } from '../src/journal/index.js';
-
-import type { BenchResult } from './types.js';
+import { benchReading as reading, type BenchResult } from './types.js';
 
 const SINGLE_MAX_APPENDS = 2_000;
 const SINGLE_MAX_MS = 2_000;
 const BATCHED_APPENDS = 20_000;
 const IN_FLIGHT = 2_000;
-
-function reading(i: number): Reading {
-  return {
-    device: `dmm${i % 4}`,
-    channel: 'ch1',
-    quantity: 'voltage',
-    value: 10 + i * 1e-9,
-    unit: 'V',
-    u: 2e-8,
-    time: Date.now(),
-    flags: [],
-    extra: { nplc: 10, tempC: 23.1 },
-  };
-}
 
 function openTemp(dir: string, name: string, synchronous: 'FULL' | 'NORMAL', commitIntervalMs: number): Journal {
   return Journal.open({

@@ -16,31 +16,16 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { systemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
-import type { Reading } from '../src/core/types.js';
 import { Journal } from '../src/journal/index.js';
 import { InfluxSink, MqttSink, SinkRunner, topicsFor, type Sink } from '../src/sinks/index.js';
 import { startInfluxd } from '../test/helpers/servers/influxdb.js';
 import { startMosquitto } from '../test/helpers/servers/mosquitto.js';
-import { round, type BenchResult } from './types.js';
+import { benchReading as reading, round, type BenchResult } from './types.js';
 
 const BACKLOG = 500_000;
 const RATE = 1000; // readings per second in the latency run
 const LATENCY_SECONDS = 10;
 const log = silentLogger();
-
-function reading(i: number): Reading {
-  return {
-    device: `dmm${i % 4}`,
-    channel: 'ch1',
-    quantity: 'voltage',
-    value: 10 + i * 1e-9,
-    unit: 'V',
-    u: 2e-8,
-    time: Date.now(),
-    flags: [],
-    extra: { nplc: 10, tempC: 23.1 },
-  };
-}
 
 function influxSink(url: string, database: string): InfluxSink {
   return new InfluxSink({ url, database, batchSize: 5000, flushIntervalMs: 1000, timeoutMs: 30_000, createDatabase: true, log });

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { duration } from '../../src/config/duration.js';
+import { resolveUncertainty, uncertaintyOption, type Uncertainty } from '../shared/uncertainty.js';
 
 export const fluke1594aConfig = z
   .object({
@@ -24,14 +25,7 @@ export const fluke1594aConfig = z
       .describe('with onlyNew: no new measurement for this long gives an `unavailable` reading each cycle'),
     channelName: z.string().min(1).optional().describe('the channel name of the readings; default ch<channel>'),
     drainErrors: z.boolean().default(true).describe('read SYST:ERR? until 0 after setup and after each cycle'),
-    uncertainty: z
-      .object({
-        relative: z.number().nonnegative().optional(),
-        absolute: z.number().nonnegative().optional().describe('in the reading\'s unit, e.g. 0.001 (K)'),
-      })
-      .strict()
-      .optional()
-      .describe('standard uncertainty (k=1) attached to each reading: u = sqrt((relative·|value|)² + absolute²)'),
+    uncertainty: uncertaintyOption({ absolute: "in the reading's unit, e.g. 0.001 (K)" }),
   })
   .strict();
 
@@ -46,14 +40,13 @@ export interface ResolvedFluke1594aConfig {
   quantity: string;
   unit: string;
   drainErrors: boolean;
-  uncertainty: { relative: number; absolute: number } | undefined;
+  uncertainty: Uncertainty | undefined;
 }
 
 const TEMPERATURE_UNITS = { C: '°C', K: 'K', F: '°F' } as const;
 
 export function resolveFluke1594aConfig(cfg: Fluke1594aConfig): ResolvedFluke1594aConfig {
   const temperature = cfg.measure === 'temperature';
-  const u = cfg.uncertainty;
   return {
     setup: cfg.setup ?? ['*CLS', `CALC${cfg.channel}:TYPE ${temperature ? 'TEMP' : 'RES'}`, `UNIT:TEMP ${cfg.temperatureUnit}`],
     query: cfg.query,
@@ -63,9 +56,6 @@ export function resolveFluke1594aConfig(cfg: Fluke1594aConfig): ResolvedFluke159
     quantity: temperature ? 'temperature' : 'resistance',
     unit: temperature ? TEMPERATURE_UNITS[cfg.temperatureUnit] : 'Ω',
     drainErrors: cfg.drainErrors,
-    uncertainty:
-      u && (u.relative !== undefined || u.absolute !== undefined)
-        ? { relative: u.relative ?? 0, absolute: u.absolute ?? 0 }
-        : undefined,
+    uncertainty: resolveUncertainty(cfg.uncertainty),
   };
 }

@@ -16,6 +16,8 @@ import type { Driver, DriverDeps } from '../../src/core/driver.js';
 import { TgError, isAbort } from '../../src/core/errors.js';
 import type { DeviceIdentity, RawReading } from '../../src/core/types.js';
 import type { LineIO, LineLink } from '../../src/links/types.js';
+import { drainErrorQueue, queryFailure } from '../shared/error-queue.js';
+import { standardUncertainty } from '../shared/uncertainty.js';
 import type { ResolvedFluke1594aConfig } from './config.js';
 import { NEW_MEASUREMENT_BIT, UNIT_LETTERS, parseFetch, parseIdn, parseStatusRegister, parseSystErr, printable } from './parse.js';
 
@@ -30,27 +32,26 @@ export function createFluke1594aDriver(cfg: ResolvedFluke1594aConfig, deps: Driv
   /** Reads SYST:ERR? until the queue is empty and reports each entry as SCPI_<code>. Never throws
    *  except on abort: a failed drain is reported and the cycle's reading is kept. */
   async function drainErrors(io: LineIO, signal: AbortSignal): Promise<void> {
-    for (let i = 0; i < MAX_ERRORS_PER_DRAIN; i++) {
-      let line: string;
-      try {
-        line = (await io.query('SYST:ERR?', timeoutMs, signal)).line;
-      } catch (err) {
-        if (isAbort(err)) throw err;
-        const code = err instanceof TgError ? err.code : 'TG_LINK_CLOSED';
-        reportError(code, `SYST:ERR?: ${err instanceof Error ? err.message : String(err)}`);
-        return;
-      }
-      const entry = parseSystErr(line);
-      if (!entry) {
-        reportError('TG_PARSE_ERROR', `SYST:ERR? answered "${printable(line)}"`);
-        io.discardInput();
-        return;
-      }
-      if (entry.code === 0) return;
-      reportError(`SCPI_${entry.code}`, entry.message);
-      log.warn({ code: entry.code, message: entry.message }, 'instrument error');
-    }
-    log.warn({ limit: MAX_ERRORS_PER_DRAIN }, 'error queue not empty after the per-cycle limit');
+    await drainErrorQueue({
+      query: 'SYST:ERR?',
+      codePrefix: 'SCPI_',
+      limit: MAX_ERRORS_PER_DRAIN,
+      queueName: 'error queue',
+      parse: parseSystErr,
+      async ask() {
+        try {
+          return (await io.query('SYST:ERR?', timeoutMs, signal)).line;
+        } catch (err) {
+          if (isAbort(err)) throw err;
+          const { code, detail } = queryFailure('SYST:ERR?', err);
+          reportError(code, detail);
+          return undefined;
+        }
+      },
+      unparseable: () => io.discardInput(),
+      reportError,
+      log,
+    });
   }
 
   /** True when STAT:OPER? reports a new measurement; an unreadable answer counts as new (a
@@ -91,7 +92,7 @@ export function createFluke1594aDriver(cfg: ResolvedFluke1594aConfig, deps: Driv
       reading.flags = ['device_error'];
       reportError('TG_DEVICE_ERROR', `${cfg.query} reports ${stated.unit}, configured ${cfg.unit}`);
     } else if (cfg.uncertainty) {
-      reading.u = Math.hypot(cfg.uncertainty.relative * parsed.value, cfg.uncertainty.absolute);
+      reading.u = standardUncertainty(parsed.value, cfg.uncertainty);
     }
     return reading;
   }

@@ -3,6 +3,9 @@
  * *IDN?. Pure functions; every parser returns a result instead of throwing.
  */
 import type { DeviceIdentity } from '../../src/core/types.js';
+import { printable } from '../shared/printable.js';
+
+export { printable };
 
 /** The unit letters the Super-Thermometer appends to values (manual §8.7: "O" is ohms). */
 export const UNIT_LETTERS = {
@@ -70,10 +73,4 @@ export function parseIdn(text: string): DeviceIdentity | null {
   if (!manufacturer || !model || !serial) return null;
   const firmware = rest.join(',').trim();
   return { manufacturer, model, serial, ...(firmware ? { firmware } : {}) };
-}
-
-/** A reply shortened and made printable for logs and error details. */
-export function printable(text: string, max = 64): string {
-  const shown = text.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return shown.length > max ? `${shown.slice(0, max)}…` : shown;
 }

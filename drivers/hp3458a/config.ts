@@ -4,6 +4,7 @@
  * range at 100 PLC on GPIB address 22.
  */
 import { z } from 'zod';
+import { resolveUncertainty, uncertaintyOption, type Uncertainty } from '../shared/uncertainty.js';
 import { adapterSetupCommands, type PrologixEos } from './prologix.js';
 
 /** The measuring functions the driver labels itself; others work through `setup` plus `quantity`/`unit`. */
@@ -42,14 +43,7 @@ export const hp3458aConfig = z
     unit: z.string().min(1).optional(),
     internalTemperature: z.boolean().default(true).describe('query TEMP? after each reading into extra.internalTemperature'),
     drainErrors: z.boolean().default(true).describe('read ERRSTR? until 0,"NO ERROR" after setup and after each reading'),
-    uncertainty: z
-      .object({
-        relative: z.number().nonnegative().optional().describe('relative part, e.g. 4e-6 for 4 µV/V'),
-        absolute: z.number().nonnegative().optional().describe('absolute part, in `unit`'),
-      })
-      .strict()
-      .optional()
-      .describe('standard uncertainty (k=1) attached to each reading: u = sqrt((relative·|value|)² + absolute²)'),
+    uncertainty: uncertaintyOption({ relative: 'relative part, e.g. 4e-6 for 4 µV/V', absolute: 'absolute part, in `unit`' }),
   })
   .strict();
 
@@ -66,7 +60,7 @@ export interface ResolvedHp3458aConfig {
   unit: string;
   internalTemperature: boolean;
   drainErrors: boolean;
-  uncertainty: { relative: number; absolute: number } | undefined;
+  uncertainty: Uncertainty | undefined;
 }
 
 /**
@@ -79,7 +73,6 @@ export function defaultSetup(fn: Hp3458Function, range: number | 'AUTO', nplc: n
 
 export function resolveHp3458aConfig(cfg: Hp3458aConfig): ResolvedHp3458aConfig {
   const labels = HP3458_FUNCTIONS[cfg.function];
-  const u = cfg.uncertainty;
   return {
     adapterSetup: adapterSetupCommands({ gpibAddress: cfg.gpibAddress, eos: cfg.eos as PrologixEos, readTmoMs: cfg.readTmoMs }),
     readTmoMs: cfg.readTmoMs,
@@ -90,9 +83,6 @@ export function resolveHp3458aConfig(cfg: Hp3458aConfig): ResolvedHp3458aConfig 
     unit: cfg.unit ?? labels.unit,
     internalTemperature: cfg.internalTemperature,
     drainErrors: cfg.drainErrors,
-    uncertainty:
-      u && (u.relative !== undefined || u.absolute !== undefined)
-        ? { relative: u.relative ?? 0, absolute: u.absolute ?? 0 }
-        : undefined,
+    uncertainty: resolveUncertainty(cfg.uncertainty),
   };
 }

@@ -8,6 +8,8 @@ import type { Driver, DriverDeps } from '../../src/core/driver.js';
 import { TgError, isAbort } from '../../src/core/errors.js';
 import type { DeviceIdentity, RawReading } from '../../src/core/types.js';
 import type { LineIO, LineLink, QueryResult, ReceivedLine } from '../../src/links/types.js';
+import { drainErrorQueue, queryFailure } from '../shared/error-queue.js';
+import { standardUncertainty } from '../shared/uncertainty.js';
 import type { ResolvedHp3458aConfig } from './config.js';
 import { parseErrstr, parseHp3458Id, parseHp3458Number, printable } from './parse.js';
 import { escapeForPrologix } from './prologix.js';
@@ -58,8 +60,7 @@ export function createHp3458aDriver(cfg: ResolvedHp3458aConfig, deps: DriverDeps
       return await fn();
     } catch (err) {
       if (isAbort(err)) throw err;
-      const code = err instanceof TgError ? err.code : 'TG_LINK_CLOSED';
-      const detail = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+      const { code, detail } = queryFailure(what, err);
       reportError(code, detail);
       log.warn({ code, detail }, 'auxiliary query failed');
       return undefined;
@@ -69,20 +70,17 @@ export function createHp3458aDriver(cfg: ResolvedHp3458aConfig, deps: DriverDeps
   /** Reads ERRSTR? until `0,"NO ERROR"` and reports each entry as HP3458A_<code>. Never throws
    *  except on abort: the cycle's reading is kept when the drain fails. */
   async function drainErrors(io: LineIO, signal: AbortSignal): Promise<void> {
-    for (let i = 0; i < MAX_ERRORS_PER_DRAIN; i++) {
-      const reply = await optional('ERRSTR?', () => ask(io, 'ERRSTR?', signal));
-      if (!reply) return;
-      const entry = parseErrstr(reply.line);
-      if (!entry) {
-        reportError('TG_PARSE_ERROR', `ERRSTR? answered "${printable(reply.line)}"`);
-        io.discardInput();
-        return;
-      }
-      if (entry.code === 0) return;
-      reportError(`HP3458A_${entry.code}`, entry.message);
-      log.warn({ code: entry.code, message: entry.message }, 'instrument error');
-    }
-    log.warn({ limit: MAX_ERRORS_PER_DRAIN }, 'error register not empty after the per-cycle limit');
+    await drainErrorQueue({
+      query: 'ERRSTR?',
+      codePrefix: 'HP3458A_',
+      limit: MAX_ERRORS_PER_DRAIN,
+      queueName: 'error register',
+      parse: parseErrstr,
+      ask: async () => (await optional('ERRSTR?', () => ask(io, 'ERRSTR?', signal)))?.line,
+      unparseable: () => io.discardInput(),
+      reportError,
+      log,
+    });
   }
 
   return {
@@ -118,7 +116,7 @@ export function createHp3458aDriver(cfg: ResolvedHp3458aConfig, deps: DriverDeps
         const parsed = parseHp3458Number(reply.line);
         if (parsed.kind === 'number') {
           reading.value = parsed.value;
-          if (cfg.uncertainty) reading.u = Math.hypot(cfg.uncertainty.relative * parsed.value, cfg.uncertainty.absolute);
+          if (cfg.uncertainty) reading.u = standardUncertainty(parsed.value, cfg.uncertainty);
         } else if (parsed.kind === 'overrange') {
           reading.flags = ['overrange'];
           reading.extra = { overload: parsed.value > 0 ? '+' : '-' };

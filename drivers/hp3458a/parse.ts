@@ -3,6 +3,9 @@
  * Pure functions; every parser returns a result instead of throwing.
  */
 import type { DeviceIdentity } from '../../src/core/types.js';
+import { printable } from '../shared/printable.js';
+
+export { printable };
 
 /**
  * A parsed reading. With OFORMAT ASCII the 3458A sends `SD.DDDDDDDDDE+DD` (a space or '-' for the
@@ -54,10 +57,4 @@ export function parseErrstr(text: string): Hp3458Error | null {
   const code = Number(m[1]);
   if (!Number.isSafeInteger(code)) return null;
   return { code, message: m[2]! };
-}
-
-/** A reply shortened and made printable for logs and error details. */
-export function printable(text: string, max = 64): string {
-  const shown = text.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return shown.length > max ? `${shown.slice(0, max)}…` : shown;
 }

@@ -3,6 +3,7 @@
  * chosen preset. Every option has a default, so `options: {}` measures DC volts on a 34465A.
  */
 import { z } from 'zod';
+import { resolveUncertainty, uncertaintyOption, type Uncertainty } from '../shared/uncertainty.js';
 import { SCPI_PRESETS, SCPI_PRESET_NAMES } from './presets.js';
 
 export const scpiConfig = z
@@ -20,14 +21,7 @@ export const scpiConfig = z
       .boolean()
       .default(true)
       .describe('read SYST:ERR? until "+0,No error" after setup and after every reading, and report each entry'),
-    uncertainty: z
-      .object({
-        relative: z.number().nonnegative().optional().describe('relative part, e.g. 4e-6 for 4 µV/V'),
-        absolute: z.number().nonnegative().optional().describe('absolute part, in `unit`'),
-      })
-      .strict()
-      .optional()
-      .describe('standard uncertainty (k=1) attached to each reading: u = sqrt((relative·|value|)² + absolute²)'),
+    uncertainty: uncertaintyOption({ relative: 'relative part, e.g. 4e-6 for 4 µV/V', absolute: 'absolute part, in `unit`' }),
   })
   .strict();
 
@@ -41,12 +35,11 @@ export interface ResolvedScpiConfig {
   quantity: string;
   unit: string;
   drainErrors: boolean;
-  uncertainty: { relative: number; absolute: number } | undefined;
+  uncertainty: Uncertainty | undefined;
 }
 
 export function resolveScpiConfig(cfg: ScpiConfig): ResolvedScpiConfig {
   const preset = SCPI_PRESETS[cfg.preset];
-  const u = cfg.uncertainty;
   return {
     setup: cfg.setup ?? preset.setup,
     query: cfg.query ?? preset.query,
@@ -54,14 +47,6 @@ export function resolveScpiConfig(cfg: ScpiConfig): ResolvedScpiConfig {
     quantity: cfg.quantity,
     unit: cfg.unit,
     drainErrors: cfg.drainErrors,
-    uncertainty:
-      u && (u.relative !== undefined || u.absolute !== undefined)
-        ? { relative: u.relative ?? 0, absolute: u.absolute ?? 0 }
-        : undefined,
+    uncertainty: resolveUncertainty(cfg.uncertainty),
   };
-}
-
-/** u = sqrt((relative·|value|)² + absolute²), k = 1. */
-export function standardUncertainty(value: number, u: { relative: number; absolute: number }): number {
-  return Math.hypot(u.relative * Math.abs(value), u.absolute);
 }

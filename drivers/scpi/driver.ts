@@ -7,7 +7,9 @@ import type { Driver, DriverDeps } from '../../src/core/driver.js';
 import { TgError } from '../../src/core/errors.js';
 import type { DeviceIdentity, RawReading } from '../../src/core/types.js';
 import type { LineIO, LineLink } from '../../src/links/types.js';
-import { standardUncertainty, type ResolvedScpiConfig } from './config.js';
+import { drainErrorQueue, queryFailure } from '../shared/error-queue.js';
+import { standardUncertainty } from '../shared/uncertainty.js';
+import type { ResolvedScpiConfig } from './config.js';
 import { parseIdn, parseScpiNumber, parseSystErr, printable } from './parse.js';
 
 /** SYST:ERR? queries per drain at most: an instrument whose queue never empties cannot stall a cycle. */
@@ -19,29 +21,27 @@ export function createScpiDriver(cfg: ResolvedScpiConfig, deps: DriverDeps<LineL
   /** Reads SYST:ERR? until the queue is empty and reports each entry as SCPI_<code>. Never throws
    *  except on abort: a failed drain is reported and the cycle's reading is kept. */
   async function drainErrors(io: LineIO, signal: AbortSignal): Promise<void> {
-    for (let i = 0; i < MAX_ERRORS_PER_DRAIN; i++) {
-      let line: string;
-      try {
-        line = (await io.query('SYST:ERR?', timeoutMs, signal)).line;
-      } catch (err) {
-        if (signal.aborted || (err instanceof TgError && err.code === 'TG_ABORTED')) throw err;
-        const code = err instanceof TgError ? err.code : 'TG_LINK_CLOSED';
-        const detail = `SYST:ERR?: ${err instanceof Error ? err.message : String(err)}`;
-        reportError(code, detail);
-        log.warn({ code, detail }, 'could not read the error queue');
-        return;
-      }
-      const entry = parseSystErr(line);
-      if (!entry) {
-        reportError('TG_PARSE_ERROR', `SYST:ERR? answered "${printable(line)}"`);
-        log.warn({ reply: printable(line) }, 'unparseable SYST:ERR? reply');
-        return;
-      }
-      if (entry.code === 0) return;
-      reportError(`SCPI_${entry.code}`, entry.message);
-      log.warn({ code: entry.code, message: entry.message }, 'instrument error');
-    }
-    log.warn({ limit: MAX_ERRORS_PER_DRAIN }, 'error queue not empty after the per-cycle limit');
+    await drainErrorQueue({
+      query: 'SYST:ERR?',
+      codePrefix: 'SCPI_',
+      limit: MAX_ERRORS_PER_DRAIN,
+      queueName: 'error queue',
+      parse: parseSystErr,
+      async ask() {
+        try {
+          return (await io.query('SYST:ERR?', timeoutMs, signal)).line;
+        } catch (err) {
+          if (signal.aborted || (err instanceof TgError && err.code === 'TG_ABORTED')) throw err;
+          const { code, detail } = queryFailure('SYST:ERR?', err);
+          reportError(code, detail);
+          log.warn({ code, detail }, 'could not read the error queue');
+          return undefined;
+        }
+      },
+      unparseable: (line) => log.warn({ reply: printable(line) }, 'unparseable SYST:ERR? reply'),
+      reportError,
+      log,
+    });
   }
 
   return {

@@ -3,6 +3,9 @@
  * Pure functions, no I/O; every parser returns a result instead of throwing.
  */
 import type { DeviceIdentity } from '../../src/core/types.js';
+import { printable } from '../shared/printable.js';
+
+export { printable };
 
 /**
  * A parsed numeric reply. SCPI encodes the states a number cannot express as reserved values:
@@ -70,11 +73,6 @@ export function parseSystErr(text: string): ScpiError | null {
   return { code, message };
 }
 
-/** A reply shortened and made printable for logs and error details. */
-export function printable(text: string, max = 64): string {
-  const shown = text.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return shown.length > max ? `${shown.slice(0, max)}…` : shown;
-}
 
 function isPrintable(text: string): boolean {
   return /^[\x20-\x7e\t]*$/.test(text);

@@ -3,6 +3,7 @@
  * serial pty. See README.md for commands, options and faults.
  */
 import { TgError } from '../../src/core/errors.js';
+import { startOrStop } from '../lifecycle.js';
 import { LineServer } from '../transport/line-server.js';
 import type { Endpoint, Fault, Simulator, SimulatorDefinition, SimulatorDeps } from '../types.js';
 import { fluke1594aSimulatorConfig, type Fluke1594aSimulatorConfig } from './config.js';
@@ -27,14 +28,10 @@ export class Fluke1594aSimulator implements Simulator {
     const { world, clock, log, listen } = this.deps;
     this.instrument = new Fluke1594Instrument(this.cfg, world, clock, this.faults, log);
     this.server = new LineServer(this.instrument, listen, { terminator: TERMINATORS[this.cfg.terminator] });
-    try {
-      const endpoint = await this.server.start();
-      log.info({ simulator: this.kind, endpoint }, 'simulator started');
-      return endpoint;
-    } catch (err) {
-      await this.stop();
-      throw new TgError('TG_SIMULATOR', `fluke-1594a: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
+    const server = this.server;
+    const endpoint = await startOrStop(this.kind, () => server.start(), () => this.stop());
+    log.info({ simulator: this.kind, endpoint }, 'simulator started');
+    return endpoint;
   }
 
   async stop(): Promise<void> {

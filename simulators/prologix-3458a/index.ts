@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import { TgError } from '../../src/core/errors.js';
+import { pickStandard, startOrStop } from '../lifecycle.js';
 import type { Endpoint, Fault, Simulator, SimulatorDefinition, SimulatorDeps } from '../types.js';
 import { PrologixAdapter } from './adapter.js';
 import { prologix3458aConfig, type Prologix3458aConfig } from './config.js';
@@ -29,12 +30,10 @@ export class Prologix3458aSimulator implements Simulator {
     const { world, clock, log, listen } = this.deps;
     if (!listen.tcp) throw new TgError('TG_SIMULATOR', 'prologix-3458a: needs listen.tcp (the GPIB-ETHERNET adapter has no serial port)');
     if (listen.serial) log.warn({ simulator: this.kind }, 'prologix-3458a: listen.serial ignored (the adapter is TCP only)');
-    if (this.cfg.standard !== undefined && !world.standards.has(this.cfg.standard))
-      throw new TgError('TG_SIMULATOR', `prologix-3458a: the world has no standard "${this.cfg.standard}"`);
-    const standardId = this.cfg.standard ?? world.standards.keys().next().value;
+    const standard = pickStandard(this.kind, world, this.cfg.standard);
     const instrument = new Hp3458Instrument({
       identity: this.cfg.identity,
-      standard: standardId === undefined ? undefined : world.standard(standardId),
+      standard,
       measurementMs: this.cfg.measurementMs,
       internalRise: this.cfg.internalRise,
       world,
@@ -55,14 +54,10 @@ export class Prologix3458aSimulator implements Simulator {
     this.instrument = instrument;
     this.adapter = adapter;
     this.server = server;
-    try {
-      const tcp = await server.start(listen.tcp.host, listen.tcp.port);
-      log.info({ simulator: this.kind, tcp }, 'simulator started');
-      return { tcp };
-    } catch (err) {
-      await this.stop();
-      throw new TgError('TG_SIMULATOR', `prologix-3458a: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
+    const { host, port } = listen.tcp;
+    const tcp = await startOrStop(this.kind, () => server.start(host, port), () => this.stop());
+    log.info({ simulator: this.kind, tcp }, 'simulator started');
+    return { tcp };
   }
 
   async stop(): Promise<void> {

@@ -4,9 +4,8 @@
  * misspelt fault fails loudly instead of silently doing nothing.
  */
 import { z } from 'zod';
+import { Budget, BudgetSet, clearFault, disconnectFault, errorQueueFault, faultCount as count, idnIdentityOverride, parseFault as parseWith, type IdnIdentityOverride } from '../faults.js';
 import type { Fault } from '../types.js';
-
-const count = z.number().int().positive().optional();
 
 export const scpiDmmFault = z.discriminatedUnion('type', [
   z.object({ type: z.literal('no_reply'), count }).strict().describe('queries are executed but never answered'),
@@ -17,58 +16,20 @@ export const scpiDmmFault = z.discriminatedUnion('type', [
     .strict()
     .describe('every reply is delayed by delayMs on top of responseDelayMs'),
   z
-    .object({
-      type: z.literal('wrong_identity'),
-      count,
-      identity: z
-        .object({ manufacturer: z.string(), model: z.string(), serial: z.string(), firmware: z.string() })
-        .partial()
-        .strict()
-        .optional(),
-    })
+    .object({ type: z.literal('wrong_identity'), count, identity: idnIdentityOverride.optional() })
     .strict()
     .describe('*IDN? answers another instrument (default: same model, serial MY99999999)'),
-  z
-    .object({
-      type: z.literal('error_queue'),
-      entries: z
-        .array(z.object({ code: z.number().int(), message: z.string() }).strict())
-        .default([{ code: -222, message: 'Data out of range' }]),
-    })
-    .strict()
-    .describe('pushes entries onto the error queue (it holds 20; overflow replaces the last with -350)'),
-  z
-    .object({ type: z.literal('disconnect'), downMs: z.number().nonnegative().default(200) })
-    .strict()
-    .describe('drops every TCP client; the serial pty disappears and comes back after downMs'),
-  z.object({ type: z.literal('clear') }).strict().describe('ends every fault above (the error queue keeps its entries)'),
+  errorQueueFault(
+    [{ code: -222, message: 'Data out of range' }],
+    'pushes entries onto the error queue (it holds 20; overflow replaces the last with -350)',
+  ),
+  disconnectFault('drops every TCP client; the serial pty disappears and comes back after downMs'),
+  clearFault('ends every fault above (the error queue keeps its entries)'),
 ]);
 export type ScpiDmmFault = z.infer<typeof scpiDmmFault>;
 
 export function parseFault(fault: Fault): ScpiDmmFault {
-  const parsed = scpiDmmFault.safeParse(fault);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'fault'}: ${i.message}`).join('; ');
-    throw new Error(`scpi-dmm: invalid fault ${JSON.stringify(fault)}: ${detail}`);
-  }
-  return parsed.data;
-}
-
-/** A fault's remaining reach: a number of replies, or Infinity until cleared. */
-class Budget {
-  private remaining = 0;
-  arm(count: number | undefined): void {
-    this.remaining = count ?? Infinity;
-  }
-  /** True (and one less remaining) when the fault applies to this reply. */
-  take(): boolean {
-    if (this.remaining <= 0) return false;
-    this.remaining--;
-    return true;
-  }
-  clear(): void {
-    this.remaining = 0;
-  }
+  return parseWith(scpiDmmFault, 'scpi-dmm', fault);
 }
 
 /** The reply-shaping faults currently armed; queue and connection faults act at once instead. */
@@ -79,33 +40,19 @@ export class FaultState {
   readonly slow = new Budget();
   readonly wrongIdentity = new Budget();
   slowDelayMs = 0;
-  identityOverride: Partial<Record<'manufacturer' | 'model' | 'serial' | 'firmware', string>> = {};
+  identityOverride: IdnIdentityOverride = {};
+  private readonly budgets = new BudgetSet({
+    no_reply: this.noReply,
+    garbled: this.garbled,
+    overrange: this.overrange,
+    slow: this.slow,
+    wrong_identity: this.wrongIdentity,
+  });
 
   /** Arms a reply-shaping fault; returns false for the faults this state does not hold. */
   arm(fault: ScpiDmmFault): boolean {
-    switch (fault.type) {
-      case 'no_reply':
-        this.noReply.arm(fault.count);
-        return true;
-      case 'garbled':
-        this.garbled.arm(fault.count);
-        return true;
-      case 'overrange':
-        this.overrange.arm(fault.count);
-        return true;
-      case 'slow':
-        this.slowDelayMs = fault.delayMs;
-        this.slow.arm(fault.count);
-        return true;
-      case 'wrong_identity':
-        this.identityOverride = fault.identity ?? { serial: 'MY99999999' };
-        this.wrongIdentity.arm(fault.count);
-        return true;
-      case 'clear':
-        for (const b of [this.noReply, this.garbled, this.overrange, this.slow, this.wrongIdentity]) b.clear();
-        return true;
-      default:
-        return false;
-    }
+    if (fault.type === 'slow') this.slowDelayMs = fault.delayMs;
+    else if (fault.type === 'wrong_identity') this.identityOverride = fault.identity ?? { serial: 'MY99999999' };
+    return this.budgets.arm(fault);
   }
 }

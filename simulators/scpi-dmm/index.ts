@@ -4,6 +4,7 @@
  * options and faults.
  */
 import { TgError } from '../../src/core/errors.js';
+import { pickStandard, startOrStop } from '../lifecycle.js';
 import { LineServer } from '../transport/line-server.js';
 import type { Endpoint, Fault, Simulator, SimulatorDefinition, SimulatorDeps } from '../types.js';
 import { scpiDmmConfig, type ScpiDmmConfig } from './config.js';
@@ -25,12 +26,9 @@ export class ScpiDmmSimulator implements Simulator {
   async start(): Promise<Endpoint> {
     if (this.server) throw new TgError('TG_SIMULATOR', 'scpi-dmm: already started');
     const { world, clock, log, listen } = this.deps;
-    const standardId = this.cfg.standard ?? world.standards.keys().next().value;
-    if (this.cfg.standard !== undefined && !world.standards.has(this.cfg.standard))
-      throw new TgError('TG_SIMULATOR', `scpi-dmm: the world has no standard "${this.cfg.standard}"`);
     this.instrument = new DmmInstrument({
       identity: this.cfg.identity,
-      standard: standardId === undefined ? undefined : world.standard(standardId),
+      standard: pickStandard(this.kind, world, this.cfg.standard),
       powerOnFunction: this.cfg.function,
       responseDelayMs: this.cfg.responseDelayMs,
       world,
@@ -39,13 +37,9 @@ export class ScpiDmmSimulator implements Simulator {
       faults: this.faults,
       errors: this.errors,
     });
-    this.server = new LineServer(this.instrument, listen, { terminator: '\n', singleConnection: this.cfg.singleConnection });
-    try {
-      return await this.server.start();
-    } catch (err) {
-      await this.stop();
-      throw new TgError('TG_SIMULATOR', `scpi-dmm: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
+    const server = new LineServer(this.instrument, listen, { terminator: '\n', singleConnection: this.cfg.singleConnection });
+    this.server = server;
+    return startOrStop(this.kind, () => server.start(), () => this.stop());
   }
 
   async stop(): Promise<void> {

@@ -6,6 +6,7 @@ import { Journal } from '../../src/journal/index.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { hashRecord } from '../../src/integrity/index.js';
+import { simulatedDmmsYaml } from '../helpers/gateway-config.js';
 import { startGatewayProcess, waitFor } from '../helpers/gateway-process.js';
 
 /** Two fast instruments so that the journal is committing all the time when the kill comes. */
@@ -14,17 +15,7 @@ gateway: { id: tg-kill, lab: TEST, dataDir: "\${TRAVELGATE_DATA_DIR}" }
 api: { port: "\${TRAVELGATE_API_PORT}" }
 log: { level: info }
 journal: { commitInterval: 5ms }
-world: { standards: [ { id: z1 } ] }
-simulators:
-  - { id: dmm-a, kind: scpi-dmm, listen: { tcp: { port: 0 } }, options: { standard: z1 } }
-  - { id: dmm-b, kind: scpi-dmm, listen: { tcp: { port: 0 } }, options: { standard: z1 } }
-links:
-  - { id: a, type: tcp, simulator: dmm-a }
-  - { id: b, type: tcp, simulator: dmm-b }
-devices:
-  - { id: dmm-a, driver: scpi, link: a, interval: 5ms, options: { drainErrors: false } }
-  - { id: dmm-b, driver: scpi, link: b, interval: 5ms, options: { drainErrors: false } }
-`;
+${simulatedDmmsYaml(2, '5ms')}`;
 
 async function ackedSeqs(url: string): Promise<number[]> {
   const body = (await (await fetch(`${url}/api/v1/readings?limit=10000`)).json()) as { readings: { seq: number }[] };

@@ -2,10 +2,11 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyFile } from '../../src/cli/verify.js';
+import { simulatedDmmsYaml } from '../helpers/gateway-config.js';
 import { startGatewayProcess, waitFor, type GatewayProcess } from '../helpers/gateway-process.js';
+import { textWritable as text } from '../helpers/text-writable.js';
 
 /** Two fast instruments so that records and seals are being committed when the kill comes. */
 const CONFIG = `
@@ -13,17 +14,7 @@ gateway: { id: tg-kill-verify, lab: TEST, dataDir: "\${TRAVELGATE_DATA_DIR}" }
 api: { port: 0 }
 journal: { commitInterval: 5ms }
 integrity: { generateKey: true, sealEvery: { records: 200, interval: 500ms } }
-world: { standards: [ { id: z1 } ] }
-simulators:
-  - { id: dmm-a, kind: scpi-dmm, listen: { tcp: { port: 0 } }, options: { standard: z1 } }
-  - { id: dmm-b, kind: scpi-dmm, listen: { tcp: { port: 0 } }, options: { standard: z1 } }
-links:
-  - { id: a, type: tcp, simulator: dmm-a }
-  - { id: b, type: tcp, simulator: dmm-b }
-devices:
-  - { id: dmm-a, driver: scpi, link: a, interval: 10ms, options: { drainErrors: false } }
-  - { id: dmm-b, driver: scpi, link: b, interval: 10ms, options: { drainErrors: false } }
-`;
+${simulatedDmmsYaml(2, '10ms')}`;
 
 function travelgate(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -99,15 +90,3 @@ describe('export and verify around a gateway killed with SIGKILL', () => {
     expect(after.verifyOut).toMatch(new RegExp(`^OK: ${after.records.length} records, seq 1\\.\\.${after.records.length},`));
   }, 120_000); // five processes start here, on a shared two-core machine
 });
-
-/** A writable that keeps what was written. */
-function text(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      w.text += chunk.toString();
-      done();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}

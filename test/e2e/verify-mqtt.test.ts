@@ -1,15 +1,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { connect, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyFile } from '../../src/cli/verify.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Journal } from '../../src/journal/index.js';
+import { simulatedDmmsYaml } from '../helpers/gateway-config.js';
 import { startGatewayProcess, waitFor, type GatewayProcess } from '../helpers/gateway-process.js';
 import { startMosquitto, type MosquittoServer } from '../helpers/servers/mosquitto.js';
+import { textWritable as text } from '../helpers/text-writable.js';
 
 /** A gateway forwarding to the broker through its MQTT sink, sealing often. */
 const CONFIG = `
@@ -18,14 +19,7 @@ api: { port: 0 }
 journal: { commitInterval: 5ms }
 integrity: { generateKey: true, sealEvery: { records: 100, interval: 300ms } }
 sinks: { mqtt: { url: "\${MQTT_URL}" } }
-world: { standards: [ { id: z1 } ] }
-simulators:
-  - { id: dmm-a, kind: scpi-dmm, listen: { tcp: { port: 0 } }, options: { standard: z1 } }
-links:
-  - { id: a, type: tcp, simulator: dmm-a }
-devices:
-  - { id: dmm-a, driver: scpi, link: a, interval: 10ms, options: { drainErrors: false } }
-`;
+${simulatedDmmsYaml(1, '10ms')}`;
 const RECORDS_TOPIC = 'travelgate/CMP-1/TEST/records';
 
 /** The platform side: every payload on the records topic, raw, in arrival order. */
@@ -41,18 +35,6 @@ async function collect(url: string): Promise<{ client: MqttClient; payloads: str
 }
 
 const seqOf = (payload: string): number => (JSON.parse(payload) as { seq: number }).seq;
-
-/** A writable that keeps what was written. */
-function text(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      w.text += chunk.toString();
-      done();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
 
 async function verify(file: string, publicKey: string) {
   const io = { stdout: text(), stderr: text() };

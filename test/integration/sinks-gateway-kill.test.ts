@@ -11,6 +11,7 @@ import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { Journal } from '../../src/journal/index.js';
 import type { SinkStatus } from '../../src/sinks/index.js';
+import { simulatedDmmsYaml } from '../helpers/gateway-config.js';
 import { startGatewayProcess, waitFor, type GatewayProcess } from '../helpers/gateway-process.js';
 import { startSubscriber, type Subscriber } from '../helpers/mqtt-subscriber.js';
 import { startInfluxd, type InfluxServer } from '../helpers/servers/influxdb.js';
@@ -24,14 +25,7 @@ gateway: { id: tg-sinks, lab: TEST, comparison: SINK-K1, dataDir: "\${TRAVELGATE
 api: { port: "\${TRAVELGATE_API_PORT}" }
 log: { level: debug }
 journal: { commitInterval: 5ms }
-world: { standards: [ { id: z1 } ] }
-simulators:
-  - { id: dmm-a, kind: scpi-dmm, listen: { tcp: { port: 0 } }, options: { standard: z1 } }
-links:
-  - { id: a, type: tcp, simulator: dmm-a }
-devices:
-  - { id: dmm-a, driver: scpi, link: a, interval: 10ms, options: { drainErrors: false } }
-sinks:
+${simulatedDmmsYaml(1, '10ms')}sinks:
   influx:
     url: "\${TG_TEST_INFLUX_URL}"
     database: killtest
