@@ -1,6 +1,6 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import { SerialPort } from 'serialport';
-import { PtyPair } from '../transport/pty-pair.js';
+import type { Socket } from 'node:net';
+import type { SerialPort } from 'serialport';
+import { StreamServer } from '../transport/stream-server.js';
 import type { Endpoint, SimulatorListen } from '../types.js';
 import { crcOk, withCrc } from './crc.js';
 
@@ -34,77 +34,43 @@ function rtuRequestLength(buf: Buffer): number | undefined {
 }
 
 export class ModbusServer {
-  private server: Server | undefined;
-  private pty: PtyPair | undefined;
-  private port: SerialPort | undefined;
-  private readonly sockets = new Set<Socket>();
-  private stopped = false;
-  singleConnection: boolean;
+  private readonly transport: StreamServer;
 
   constructor(
     private readonly handler: RequestHandler,
-    private readonly listen: SimulatorListen,
+    listen: SimulatorListen,
     opts: { singleConnection?: boolean } = {},
   ) {
-    this.singleConnection = opts.singleConnection ?? false;
+    this.transport = new StreamServer(
+      { serveTcp: (socket) => this.serveTcp(socket), serveSerial: (port) => this.serveRtu(port) },
+      listen,
+      opts,
+    );
   }
 
-  async start(): Promise<Endpoint> {
-    const endpoint: Endpoint = {};
-    if (this.listen.tcp) endpoint.tcp = await this.startTcp(this.listen.tcp.host, this.listen.tcp.port);
-    if (this.listen.serial) {
-      this.pty = new PtyPair(this.listen.serial.path);
-      await this.startSerial();
-      endpoint.serialPath = this.listen.serial.path;
-    }
-    return endpoint;
+  start(): Promise<Endpoint> {
+    return this.transport.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    await this.closePort();
-    await this.pty?.stop();
+  stop(): Promise<void> {
+    return this.transport.stop();
   }
 
   /** Drops every TCP client; the pty disappears and comes back at the same path after `downMs`. */
-  async disconnect(downMs = 200): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    if (this.pty) {
-      await this.closePort();
-      await this.pty.stop();
-      setTimeout(() => {
-        if (!this.stopped) this.startSerial().catch(() => undefined);
-      }, downMs);
-    }
+  disconnect(downMs = 200): Promise<void> {
+    return this.transport.disconnect(downMs);
+  }
+
+  get singleConnection(): boolean {
+    return this.transport.singleConnection;
+  }
+
+  set singleConnection(on: boolean) {
+    this.transport.singleConnection = on;
   }
 
   get clients(): number {
-    return this.sockets.size;
-  }
-
-  private startTcp(host: string, port: number): Promise<{ host: string; port: number }> {
-    return new Promise((resolve, reject) => {
-      const server = createServer((socket) => {
-        if (this.singleConnection && this.sockets.size > 0) {
-          socket.destroy();
-          return;
-        }
-        this.sockets.add(socket);
-        socket.setNoDelay(true);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-        this.serveTcp(socket);
-      });
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        const addr = server.address();
-        if (!addr || typeof addr === 'string') return reject(new Error('no TCP address'));
-        this.server = server;
-        resolve({ host, port: addr.port });
-      });
-    });
+    return this.transport.clients;
   }
 
   private serveTcp(socket: Socket): void {
@@ -134,21 +100,6 @@ export class ModbusServer {
     });
   }
 
-  private async startSerial(): Promise<void> {
-    await this.pty!.start();
-    const port = new SerialPort({ path: this.pty!.devicePath, baudRate: 19200, autoOpen: false });
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-    port.on('error', () => undefined);
-    this.port = port;
-    this.serveRtu(port);
-  }
-
-  private async closePort(): Promise<void> {
-    const port = this.port;
-    this.port = undefined;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
-  }
-
   private serveRtu(port: SerialPort): void {
     let buffer = Buffer.alloc(0);
     let silence: NodeJS.Timeout | undefined;
@@ -164,7 +115,7 @@ export class ModbusServer {
       const unit = frame[0]!;
       if (unit === 0) return; // broadcast: no unit answers
       void this.handler(unit, Buffer.from(frame.subarray(1, frame.length - 2)), 'rtu').then((reply) => {
-        if (!reply || this.port !== port || !port.isOpen) return;
+        if (!reply || !this.transport.isCurrent(port)) return;
         const out = withCrc(Buffer.concat([Buffer.from([unit]), reply.pdu]));
         if (reply.corrupt) out[out.length - 1]! ^= 0xff;
         port.write(out);

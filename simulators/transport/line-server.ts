@@ -1,8 +1,6 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { SerialPort } from 'serialport';
 import type { Endpoint, SimulatorListen } from '../types.js';
-import { PtyPair } from './pty-pair.js';
+import { StreamServer } from './stream-server.js';
 
 /** One connection to a simulated instrument (a TCP client, or the serial line). */
 export interface LineSession {
@@ -32,85 +30,28 @@ export interface LineServerOptions {
  * recreated at the same path after `downMs`.
  */
 export class LineServer {
-  private server: Server | undefined;
-  private pty: PtyPair | undefined;
-  private port: SerialPort | undefined;
-  private readonly sockets = new Set<Socket>();
-  private stopped = false;
+  private readonly transport: StreamServer;
 
   constructor(
     private readonly handler: LineHandler,
-    private readonly listen: SimulatorListen,
+    listen: SimulatorListen,
     private readonly opts: LineServerOptions = {},
-  ) {}
-
-  async start(): Promise<Endpoint> {
-    const endpoint: Endpoint = {};
-    if (this.listen.tcp) endpoint.tcp = await this.startTcp(this.listen.tcp.host, this.listen.tcp.port);
-    if (this.listen.serial) {
-      this.pty = new PtyPair(this.listen.serial.path);
-      await this.startSerial();
-      endpoint.serialPath = this.listen.serial.path;
-    }
-    return endpoint;
+  ) {
+    const attach = (stream: Duplex) => this.attach(stream);
+    this.transport = new StreamServer({ serveTcp: attach, serveSerial: attach }, listen, opts);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    await this.closePort();
-    await this.pty?.stop();
+  start(): Promise<Endpoint> {
+    return this.transport.start();
+  }
+
+  stop(): Promise<void> {
+    return this.transport.stop();
   }
 
   /** Drops every connection; the serial side comes back at the same path after `downMs`. */
-  async disconnect(downMs = 200): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    if (this.pty) {
-      await this.closePort();
-      await this.pty.stop();
-      setTimeout(() => {
-        if (!this.stopped) this.startSerial().catch(() => undefined);
-      }, downMs);
-    }
-  }
-
-  private startTcp(host: string, port: number): Promise<{ host: string; port: number }> {
-    return new Promise((resolve, reject) => {
-      const server = createServer((socket) => {
-        if (this.opts.singleConnection && this.sockets.size > 0) {
-          socket.destroy();
-          return;
-        }
-        this.sockets.add(socket);
-        socket.setNoDelay(true);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-        this.attach(socket);
-      });
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        const addr = server.address();
-        if (!addr || typeof addr === 'string') return reject(new Error('no TCP address'));
-        this.server = server;
-        resolve({ host, port: addr.port });
-      });
-    });
-  }
-
-  private async startSerial(): Promise<void> {
-    await this.pty!.start();
-    const port = new SerialPort({ path: this.pty!.devicePath, baudRate: 9600, autoOpen: false });
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-    port.on('error', () => undefined);
-    this.port = port;
-    this.attach(port);
-  }
-
-  private async closePort(): Promise<void> {
-    const port = this.port;
-    this.port = undefined;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+  disconnect(downMs = 200): Promise<void> {
+    return this.transport.disconnect(downMs);
   }
 
   private attach(stream: Duplex): void {
