@@ -11,6 +11,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY drivers ./drivers
 COPY simulators ./simulators
+COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-slim

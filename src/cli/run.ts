@@ -17,6 +17,15 @@ export async function run(file: string): Promise<number> {
   // Every secret of the configuration is scrubbed from log lines and API errors.
   const secrets = SecretSet.fromConfig(config);
   const log = createLogger({ level: config.log.level, secrets });
+  // Crash-only on a programming error: log it through pino (secrets scrubbed) and exit non-zero so
+  // the service manager restarts the gateway; the journal keeps every acknowledged reading.
+  const crash = (kind: string) => (err: unknown) => {
+    log.fatal({ err }, `${kind}: exiting so that the service manager restarts the gateway`);
+    log.flush?.();
+    process.exit(70);
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled promise rejection'));
   const gateway = buildGateway(config, { registry, log, secrets });
   // Listen for SIGTERM before starting: a stop asked for during start waits for start, then stops.
   const shutdown = onShutdownSignal(log);

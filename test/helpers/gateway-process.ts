@@ -14,9 +14,15 @@ export interface GatewayProcess {
   kill(): Promise<void>;
 }
 
-/** Starts `bin/travelgate run --config FILE` as its own process and waits for its API URL. */
-export async function startGatewayProcess(config: string, env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<GatewayProcess> {
-  const proc = spawn(process.execPath, ['bin/travelgate', 'run', '--config', config], {
+/** Starts `bin/travelgate run --config FILE` (or another entry point, e.g. the compiled
+ *  dist/src/cli.js) as its own process and waits for its API URL. */
+export async function startGatewayProcess(
+  config: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 20_000,
+  entry: string[] = ['bin/travelgate'],
+): Promise<GatewayProcess> {
+  const proc = spawn(process.execPath, [...entry, 'run', '--config', config], {
     env: { ...process.env, TRAVELGATE_API_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
