@@ -1,13 +1,13 @@
-import { connect, type Socket } from 'node:net';
 import modbusSerial from 'modbus-serial';
 import { TgError } from '../../core/errors.js';
 import { openSerialPort } from '../serial.js';
+import { connectTcp } from '../tcp-connect.js';
 import type { ModbusRtuLinkConfig } from './config.js';
 import { RtuFramePort } from './rtu-port.js';
 
 /**
  * The two ways to reach Modbus units: RTU frames on a serial bus, MBAP frames on a TCP connection.
- * This file and rtu-port.ts are the only places that know modbus-serial and net (the serial port
+ * This file and rtu-port.ts are the only places that know modbus-serial (the serial port
  * is opened by the serial link's openSerialPort).
  */
 
@@ -66,38 +66,20 @@ export function tcpTransport(endpoint: { host: string; port: number }, connectTi
   const address = `modbus-tcp://${endpoint.host}:${endpoint.port}`;
   return {
     address: () => address,
-    open: (signal) =>
-      new Promise((resolve, reject) => {
-        const socket: Socket = connect({ host: endpoint.host, port: endpoint.port });
-        const fail = (err: Error) => {
-          cleanup();
-          socket.destroy();
-          reject(err instanceof TgError ? err : new TgError('TG_LINK_DOWN', `${address}: ${err.message}`));
-        };
-        const onError = (err: Error) => fail(err);
-        const onAbort = () => fail(new TgError('TG_ABORTED'));
-        const timer = setTimeout(() => fail(new TgError('TG_LINK_TIMEOUT', `connect to ${address}`)), connectTimeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          socket.off('error', onError);
-          signal.removeEventListener('abort', onAbort);
-        };
-        socket.once('error', onError);
-        signal.addEventListener('abort', onAbort, { once: true });
-        socket.once('connect', () => {
-          cleanup();
-          socket.setNoDelay(true);
-          socket.setKeepAlive(true, 10_000);
-          const closed = new Promise<string>((done) => {
-            socket.on('error', (e) => done(e.message));
-            socket.once('close', () => done('closed by peer'));
-          });
-          const client = newClient();
-          client
-            .linkTCP(socket, { port: endpoint.port })
-            .then(() => resolve({ client, closed, destroy: () => socket.destroy() }))
-            .catch((e: unknown) => fail(e instanceof Error ? e : new Error(String(e))));
-        });
-      }),
+    open: async (signal) => {
+      const socket = await connectTcp(endpoint, address, connectTimeoutMs, signal);
+      const closed = new Promise<string>((done) => {
+        socket.on('error', (e) => done(e.message));
+        socket.once('close', () => done('closed by peer'));
+      });
+      const client = newClient();
+      try {
+        await client.linkTCP(socket, { port: endpoint.port });
+      } catch (e) {
+        socket.destroy();
+        throw e instanceof TgError ? e : new TgError('TG_LINK_DOWN', `${address}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      return { client, closed, destroy: () => socket.destroy() };
+    },
   };
 }
