@@ -13,10 +13,10 @@
  * `exclusive`).
  */
 import type { Driver, DriverDeps } from '../../src/core/driver.js';
-import { TgError, isAbort } from '../../src/core/errors.js';
+import { TgError } from '../../src/core/errors.js';
 import type { DeviceIdentity, RawReading } from '../../src/core/types.js';
 import type { LineIO, LineLink } from '../../src/links/types.js';
-import { drainErrorQueue, queryFailure } from '../shared/error-queue.js';
+import { drainScpiErrors } from '../shared/scpi.js';
 import { standardUncertainty } from '../shared/uncertainty.js';
 import type { ResolvedFluke1594aConfig } from './config.js';
 import { NEW_MEASUREMENT_BIT, UNIT_LETTERS, parseFetch, parseIdn, parseStatusRegister, parseSystErr, printable } from './parse.js';
@@ -29,30 +29,9 @@ export function createFluke1594aDriver(cfg: ResolvedFluke1594aConfig, deps: Driv
   /** Monotonic time of the last new measurement (or of connect). */
   let lastNewAt = clock.monotonic();
 
-  /** Reads SYST:ERR? until the queue is empty and reports each entry as SCPI_<code>. Never throws
-   *  except on abort: a failed drain is reported and the cycle's reading is kept. */
-  async function drainErrors(io: LineIO, signal: AbortSignal): Promise<void> {
-    await drainErrorQueue({
-      query: 'SYST:ERR?',
-      codePrefix: 'SCPI_',
-      limit: MAX_ERRORS_PER_DRAIN,
-      queueName: 'error queue',
-      parse: parseSystErr,
-      async ask() {
-        try {
-          return (await io.query('SYST:ERR?', timeoutMs, signal)).line;
-        } catch (err) {
-          if (isAbort(err)) throw err;
-          const { code, detail } = queryFailure('SYST:ERR?', err);
-          reportError(code, detail);
-          return undefined;
-        }
-      },
-      unparseable: () => io.discardInput(),
-      reportError,
-      log,
-    });
-  }
+  const drainErrors = (io: LineIO, signal: AbortSignal) =>
+    drainScpiErrors(io, signal, { timeoutMs, limit: MAX_ERRORS_PER_DRAIN, reportError, log, unparseable: () => io.discardInput() });
+
 
   /** True when STAT:OPER? reports a new measurement; an unreadable answer counts as new (a
    *  duplicate is better than a missed sample) and is reported. */

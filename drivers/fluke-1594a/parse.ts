@@ -2,7 +2,6 @@
  * Parsing of the Fluke 1594A/1595A Super-Thermometer's replies: FETC?, STAT:OPER?, SYST:ERR?,
  * *IDN?. Pure functions; every parser returns a result instead of throwing.
  */
-import type { DeviceIdentity } from '../../src/core/types.js';
 import { printable } from '../shared/printable.js';
 
 export { printable };
@@ -52,25 +51,5 @@ export function parseStatusRegister(text: string): number | null {
   return value <= 65535 ? value : null;
 }
 
-export interface ScpiErrorEntry {
-  code: number;
-  message: string;
-}
+export { parseIdn, parseSystErr, type ScpiError as ScpiErrorEntry } from '../shared/scpi.js';
 
-/** Parses SYST:ERR?: `-230,"Data corrupt or stale"`, `0,"No error"`; null for anything else. */
-export function parseSystErr(text: string): ScpiErrorEntry | null {
-  const m = /^([+-]?\d+)\s*,\s*"((?:[^"]|"")*)"$/.exec(text.trim());
-  if (!m) return null;
-  const code = Number(m[1]);
-  if (!Number.isSafeInteger(code)) return null;
-  return { code, message: m[2]!.replace(/""/g, '"') };
-}
-
-/** Parses *IDN?: `FLUKE,1594A,B12345,1.00`. Null unless three non-empty printable fields. */
-export function parseIdn(text: string): DeviceIdentity | null {
-  if (!/^[\x20-\x7e\t]*$/.test(text)) return null;
-  const [manufacturer, model, serial, ...rest] = text.trim().split(',').map((f) => f.trim());
-  if (!manufacturer || !model || !serial) return null;
-  const firmware = rest.join(',').trim();
-  return { manufacturer, model, serial, ...(firmware ? { firmware } : {}) };
-}

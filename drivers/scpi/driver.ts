@@ -7,7 +7,7 @@ import type { Driver, DriverDeps } from '../../src/core/driver.js';
 import { TgError } from '../../src/core/errors.js';
 import type { DeviceIdentity, RawReading } from '../../src/core/types.js';
 import type { LineIO, LineLink } from '../../src/links/types.js';
-import { drainErrorQueue, queryFailure } from '../shared/error-queue.js';
+import { drainScpiErrors } from '../shared/scpi.js';
 import { standardUncertainty } from '../shared/uncertainty.js';
 import type { ResolvedScpiConfig } from './config.js';
 import { parseIdn, parseScpiNumber, parseSystErr, printable } from './parse.js';
@@ -18,31 +18,9 @@ export const MAX_ERRORS_PER_DRAIN = 20;
 export function createScpiDriver(cfg: ResolvedScpiConfig, deps: DriverDeps<LineLink>): Driver {
   const { link, log, timeoutMs, reportError } = deps;
 
-  /** Reads SYST:ERR? until the queue is empty and reports each entry as SCPI_<code>. Never throws
-   *  except on abort: a failed drain is reported and the cycle's reading is kept. */
-  async function drainErrors(io: LineIO, signal: AbortSignal): Promise<void> {
-    await drainErrorQueue({
-      query: 'SYST:ERR?',
-      codePrefix: 'SCPI_',
-      limit: MAX_ERRORS_PER_DRAIN,
-      queueName: 'error queue',
-      parse: parseSystErr,
-      async ask() {
-        try {
-          return (await io.query('SYST:ERR?', timeoutMs, signal)).line;
-        } catch (err) {
-          if (signal.aborted || (err instanceof TgError && err.code === 'TG_ABORTED')) throw err;
-          const { code, detail } = queryFailure('SYST:ERR?', err);
-          reportError(code, detail);
-          log.warn({ code, detail }, 'could not read the error queue');
-          return undefined;
-        }
-      },
-      unparseable: (line) => log.warn({ reply: printable(line) }, 'unparseable SYST:ERR? reply'),
-      reportError,
-      log,
-    });
-  }
+  const drainErrors = (io: LineIO, signal: AbortSignal) =>
+    drainScpiErrors(io, signal, { timeoutMs, limit: MAX_ERRORS_PER_DRAIN, reportError, log, unparseable: (line) => log.warn({ reply: printable(line) }, 'unparseable SYST:ERR? reply') });
+
 
   return {
     async connect(signal: AbortSignal): Promise<DeviceIdentity> {

@@ -2,7 +2,6 @@
  * Parsing of SCPI replies (IEEE 488.2 / SCPI-99): numbers, *IDN? and SYST:ERR?.
  * Pure functions, no I/O; every parser returns a result instead of throwing.
  */
-import type { DeviceIdentity } from '../../src/core/types.js';
 import { printable } from '../shared/printable.js';
 
 export { printable };
@@ -36,47 +35,8 @@ export function parseScpiNumber(text: string): ScpiNumber {
   return { kind: 'number', value };
 }
 
-/**
- * Parses an *IDN? reply, `manufacturer,model,serial,firmware` (IEEE 488.2 §10.14). Fields are
- * trimmed; a missing firmware field is tolerated, and commas beyond the fourth field stay part of
- * the firmware. Returns null when fewer than three non-empty fields are present.
- */
-export function parseIdn(text: string): DeviceIdentity | null {
-  const fields = text.trim().split(',');
-  if (fields.length < 3) return null;
-  const [manufacturer, model, serial, ...rest] = fields.map((f) => f.trim()) as [string, string, string, ...string[]];
-  if (!manufacturer || !model || !serial) return null;
-  if (!isPrintable(text)) return null;
-  const firmware = rest.join(',').trim();
-  return { manufacturer, model, serial, ...(firmware ? { firmware } : {}) };
-}
+export { parseIdn, parseSystErr, type ScpiError } from '../shared/scpi.js';
 
-/** One error queue entry. Code 0 means the queue is empty. */
-export interface ScpiError {
-  code: number;
-  message: string;
-}
-
-const SYST_ERR = /^([+-]?\d+)\s*,\s*(?:"((?:[^"]|"")*)"|(.*))$/;
-
-/**
- * Parses a SYST:ERR? reply: `-113,"Undefined header"` or `+0,"No error"`. An unquoted message
- * (some instruments and adapters) is accepted; doubled quotes inside a string unescape to one.
- * Returns null for anything else.
- */
-export function parseSystErr(text: string): ScpiError | null {
-  const m = SYST_ERR.exec(text.trim());
-  if (!m) return null;
-  const code = Number(m[1]);
-  if (!Number.isSafeInteger(code)) return null;
-  const message = m[2] !== undefined ? m[2].replace(/""/g, '"') : (m[3] ?? '').trim();
-  return { code, message };
-}
-
-
-function isPrintable(text: string): boolean {
-  return /^[\x20-\x7e\t]*$/.test(text);
-}
 
 function near(a: number, b: number): boolean {
   return Math.abs(a - b) <= b * 1e-6;
