@@ -13,13 +13,12 @@
  * `exclusive`).
  */
 import type { Driver, DriverDeps } from '../../src/core/driver.js';
-import { TgError } from '../../src/core/errors.js';
 import type { DeviceIdentity, RawReading } from '../../src/core/types.js';
 import type { LineIO, LineLink } from '../../src/links/types.js';
-import { drainScpiErrors } from '../shared/scpi.js';
+import { drainScpiErrors, identify } from '../shared/scpi.js';
 import { standardUncertainty } from '../shared/uncertainty.js';
 import type { ResolvedFluke1594aConfig } from './config.js';
-import { NEW_MEASUREMENT_BIT, UNIT_LETTERS, parseFetch, parseIdn, parseStatusRegister, parseSystErr, printable } from './parse.js';
+import { NEW_MEASUREMENT_BIT, UNIT_LETTERS, parseFetch, parseStatusRegister, printable } from './parse.js';
 
 /** SYST:ERR? queries per drain at most: a queue that never empties cannot stall a cycle. */
 export const MAX_ERRORS_PER_DRAIN = 10;
@@ -79,10 +78,7 @@ export function createFluke1594aDriver(cfg: ResolvedFluke1594aConfig, deps: Driv
   return {
     async connect(signal: AbortSignal): Promise<DeviceIdentity> {
       return link.exclusive(async (io) => {
-        io.discardInput();
-        const idn = await io.query('*IDN?', timeoutMs, signal);
-        const identity = parseIdn(idn.line);
-        if (!identity) throw new TgError('TG_PARSE_ERROR', `*IDN? answered "${printable(idn.line)}"`);
+        const identity = await identify(io, timeoutMs, signal);
         for (const command of cfg.setup) await io.write(command);
         if (cfg.drainErrors) await drainErrors(io, signal);
         lastNewAt = clock.monotonic();

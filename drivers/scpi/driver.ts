@@ -4,13 +4,12 @@
  * lock (re-entrant, so this is also safe inside a caller's own `exclusive`).
  */
 import type { Driver, DriverDeps } from '../../src/core/driver.js';
-import { TgError } from '../../src/core/errors.js';
 import type { DeviceIdentity, RawReading } from '../../src/core/types.js';
 import type { LineIO, LineLink } from '../../src/links/types.js';
-import { drainScpiErrors } from '../shared/scpi.js';
+import { drainScpiErrors, identify } from '../shared/scpi.js';
 import { standardUncertainty } from '../shared/uncertainty.js';
 import type { ResolvedScpiConfig } from './config.js';
-import { parseIdn, parseScpiNumber, parseSystErr, printable } from './parse.js';
+import { parseScpiNumber, printable } from './parse.js';
 
 /** SYST:ERR? queries per drain at most: an instrument whose queue never empties cannot stall a cycle. */
 export const MAX_ERRORS_PER_DRAIN = 20;
@@ -21,14 +20,10 @@ export function createScpiDriver(cfg: ResolvedScpiConfig, deps: DriverDeps<LineL
   const drainErrors = (io: LineIO, signal: AbortSignal) =>
     drainScpiErrors(io, signal, { timeoutMs, limit: MAX_ERRORS_PER_DRAIN, reportError, log, unparseable: (line) => log.warn({ reply: printable(line) }, 'unparseable SYST:ERR? reply') });
 
-
   return {
     async connect(signal: AbortSignal): Promise<DeviceIdentity> {
       return link.exclusive(async (io) => {
-        io.discardInput();
-        const idn = await io.query('*IDN?', timeoutMs, signal);
-        const identity = parseIdn(idn.line);
-        if (!identity) throw new TgError('TG_PARSE_ERROR', `*IDN? answered "${printable(idn.line)}"`);
+        const identity = await identify(io, timeoutMs, signal);
         for (const command of cfg.setup) await io.write(command);
         // SYST:ERR? also serves as the synchronisation point after the setup commands.
         if (cfg.drainErrors) await drainErrors(io, signal);

@@ -3,10 +3,11 @@
  * draining of its error queue after setup and after each reading.
  */
 import type { Logger } from '../../src/core/logger.js';
-import { isAbort } from '../../src/core/errors.js';
+import { TgError, isAbort } from '../../src/core/errors.js';
 import type { DeviceIdentity } from '../../src/core/types.js';
 import type { LineIO } from '../../src/links/types.js';
 import { drainErrorQueue, queryFailure } from './error-queue.js';
+import { printable } from './printable.js';
 
 /**
  * Parses an *IDN? reply, `manufacturer,model,serial,firmware` (IEEE 488.2 §10.14). Fields are
@@ -47,6 +48,16 @@ export function parseSystErr(text: string): ScpiError | null {
 
 function isPrintable(text: string): boolean {
   return /^[\x20-\x7e\t]*$/.test(text);
+}
+
+/** Asks *IDN? (after dropping stale input) and parses it; a reply that is no identity is a
+ *  TG_PARSE_ERROR, so acquisition retries the connect. */
+export async function identify(io: LineIO, timeoutMs: number, signal: AbortSignal): Promise<DeviceIdentity> {
+  io.discardInput();
+  const idn = await io.query('*IDN?', timeoutMs, signal);
+  const identity = parseIdn(idn.line);
+  if (!identity) throw new TgError('TG_PARSE_ERROR', `*IDN? answered "${printable(idn.line)}"`);
+  return identity;
 }
 
 export interface ScpiDrainOptions {

@@ -7,6 +7,21 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, Socket } from 'node:net';
 
+/** A real server a test started on a free loopback port with its own temporary folder. */
+export interface ManagedServer {
+  url: string;
+  port: number;
+  dir: string;
+  daemon: Daemon;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+  /** Start again on the same port with the same data folder. */
+  start(): Promise<void>;
+  restart(): Promise<void>;
+  /** Stop and delete the temporary folder. */
+  close(): Promise<void>;
+}
+
 export class Daemon {
   readonly output: string[] = [];
   #proc: ChildProcess | undefined;

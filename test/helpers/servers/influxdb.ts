@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Daemon, freePort } from './daemon.js';
+import { Daemon, freePort, type ManagedServer } from './daemon.js';
 
 export const INFLUXD = '/usr/bin/influxd';
 
@@ -18,16 +18,7 @@ export interface InfluxSeries {
   tags?: Record<string, string>;
 }
 
-export interface InfluxServer {
-  url: string;
-  port: number;
-  dir: string;
-  daemon: Daemon;
-  stop(): Promise<void>;
-  kill(): Promise<void>;
-  start(): Promise<void>;
-  restart(): Promise<void>;
-  close(): Promise<void>;
+export interface InfluxServer extends ManagedServer {
   /** Runs InfluxQL; returns the series of the first statement (throws on an error). */
   query(db: string, q: string): Promise<InfluxSeries[]>;
   /** Writes line protocol as is (e.g. to plant a field-type conflict). */

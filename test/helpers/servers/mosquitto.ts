@@ -9,22 +9,11 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFi
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Daemon, freePort, tcpAnswers } from './daemon.js';
+import { Daemon, freePort, tcpAnswers, type ManagedServer } from './daemon.js';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 
-export interface MosquittoServer {
-  url: string;
-  port: number;
-  dir: string;
-  daemon: Daemon;
-  stop(): Promise<void>;
-  kill(): Promise<void>;
-  /** Start again on the same port with the same persistence folder. */
-  start(): Promise<void>;
-  restart(): Promise<void>;
-  /** Stop and delete the temporary folder. */
-  close(): Promise<void>;
+export interface MosquittoServer extends ManagedServer {
   /** Resolves once the broker saved its state (sessions, subscriptions) after `sinceMs` (epoch ms):
    *  from then on a SIGKILL cannot lose what existed before `sinceMs`. */
   savedSince(sinceMs: number, timeoutMs?: number): Promise<void>;

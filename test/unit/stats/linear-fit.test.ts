@@ -2,26 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { OnlineLinearFit, fitPoints, type FitResult } from '../../../src/checks/stats/index.js';
 import { createRng } from '../../../src/checks/stats/random.js';
 import { exactLineFit } from './exact-fit.js';
+import { NORRIS, NORRIS_CERTIFIED } from '../../fixtures/nist-norris.js';
 
-// NIST StRD, Linear Least Squares Regression, "Norris" (lower difficulty, 36 observations),
-// https://www.itl.nist.gov/div898/strd/lls/data/Norris.shtml — (y, x) pairs in file order.
-const NORRIS: ReadonlyArray<readonly [y: number, x: number]> = [
-  [0.1, 0.2], [338.8, 337.4], [118.1, 118.2], [888.0, 884.6], [9.2, 10.1], [228.1, 226.5],
-  [668.5, 666.3], [998.5, 996.3], [449.1, 448.6], [778.9, 777.0], [559.2, 558.2], [0.3, 0.4],
-  [0.1, 0.6], [778.1, 775.5], [668.8, 666.9], [339.3, 338.0], [448.9, 447.5], [10.8, 11.6],
-  [557.7, 556.0], [228.3, 228.1], [998.0, 995.8], [888.8, 887.6], [119.6, 120.2], [0.3, 0.3],
-  [0.6, 0.3], [557.6, 556.8], [339.3, 339.1], [888.0, 887.2], [998.5, 999.0], [778.9, 779.0],
-  [10.2, 11.1], [117.6, 118.3], [228.9, 229.2], [668.4, 669.1], [449.2, 448.9], [0.2, 0.5],
-];
-// Certified values.
-const CERT = {
-  slope: 1.00211681802045,
-  uSlope: 4.29796848199937e-4,
-  intercept: -0.262323073774029,
-  uIntercept: 0.232818234301152,
-  residualSd: 0.884796396144373,
-  r2: 0.999993745883712,
-};
+const CERT = NORRIS_CERTIFIED;
 const KEYS = ['slope', 'uSlope', 'intercept', 'uIntercept', 'residualSd', 'r2'] as const;
 const TEN_DIGITS = 5e-11;
 
