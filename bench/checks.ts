@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { parseStandard } from '../src/checks/config.js';
 import { CheckEngine, type EngineSnapshot } from '../src/checks/engine.js';
 import { Cusum, OnlineLinearFit, createRng, type Rng } from '../src/checks/stats/index.js';
-import type { Reading } from '../src/core/types.js';
+import type { Acquisition, ChannelReading } from '../src/core/types.js';
 import { round, type BenchResult } from './types.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -42,18 +42,21 @@ const standard = parseStandard({
   step: { restartFit: false },
 });
 
-const reading = (device: string, channel: string, value: number, time: number): Reading => ({ device, channel, quantity: channel, value, unit: '', time, flags: [] });
+const channel = (quantity: string, value: number): ChannelReading => ({ quantity, value, unit: '' });
+const acquisition = (device: string, time: number, channels: Acquisition['channels']): Acquisition => ({ device, time, clock: 'yes', channels });
 const valueAt = (i: number, rng: Rng) => 10.0000025 - 3e-8 * (i / 86_400) + 5e-8 * rng.normal();
 
-/** Readings i (1 per second) through the engine, with the lab's air every minute. */
+/** Readings i (1 per second) of the standard through the engine, one acquisition each, with the
+ *  lab's air (one acquisition of two channels) every minute. */
 function feed(engine: CheckEngine, rng: Rng, from: number, to: number): void {
   for (let i = from; i < to; i++) {
     const time = T0 + i * 1000;
     if (i % 60 === 0 || i === from) {
-      engine.process(reading('ptu', 'temperature', 23 + 0.01 * rng.normal(), time));
-      engine.process(reading('ptu', 'pressure', 1013.25 + 0.02 * rng.normal(), time));
+      engine.process(
+        acquisition('ptu', time, { temperature: channel('temperature', 23 + 0.01 * rng.normal()), pressure: channel('pressure', 1013.25 + 0.02 * rng.normal()) }),
+      );
     }
-    engine.process(reading('dmm', 'dcv', valueAt(i, rng), time));
+    engine.process(acquisition('dmm', time, { dcv: channel('voltage', valueAt(i, rng)) }));
   }
 }
 

@@ -1,14 +1,8 @@
 import { parseArgs } from 'node:util';
-import { checkConfig } from './cli/check-config.js';
-import { drift } from './cli/drift.js';
-import { exportJournal } from './cli/export.js';
-import { keygen } from './cli/keygen.js';
-import { verifyFile } from './cli/verify.js';
-import { run } from './cli/run.js';
-import { simulate } from './cli/simulate.js';
-import { configJsonSchema } from './config/json-schema.js';
-import { registry } from './registry.js';
 import { VERSION } from './version.js';
+
+// Each command's module is imported when it runs: the gateway process never loads the code of
+// verify, export or the schema generator, nor they the gateway's.
 
 const USAGE = `travelgate ${VERSION}: data-acquisition gateway for travelling transfer standards
 
@@ -64,29 +58,33 @@ async function main(argv: string[]): Promise<number> {
     case 'drift': {
       const file = positionals[1];
       if (!file) throw new UsageError('drift needs FILE.csv');
-      return drift(file, values.epoch);
+      return (await import('./cli/drift.js')).drift(file, values.epoch);
     }
     case 'run':
-      return run(needConfig());
+      return (await import('./cli/run.js')).run(needConfig());
     case 'check-config':
-      return checkConfig(needConfig());
+      return (await import('./cli/check-config.js')).checkConfig(needConfig());
     case 'simulate':
-      return simulate(needConfig());
+      return (await import('./cli/simulate.js')).simulate(needConfig());
     case 'keygen':
       if (!values.out) throw new UsageError('keygen needs --out FILE');
-      return keygen(values.out, { force: values.force === true });
-    case 'export':
-      return exportJournal(needConfig(), { from: seqOption('--from', values.from), to: seqOption('--to', values.to) });
+      return (await import('./cli/keygen.js')).keygen(values.out, { force: values.force === true });
+    case 'export': {
+      const range = { from: seqOption('--from', values.from), to: seqOption('--to', values.to) };
+      return (await import('./cli/export.js')).exportJournal(needConfig(), range);
+    }
     case 'verify': {
       const file = positionals[1];
       const keys = values['public-key'] ?? [];
       if (!file || positionals.length > 2) throw new UsageError('verify needs one FILE (or - for stdin)');
       if (keys.length === 0) throw new UsageError('verify needs --public-key KEYFILE.pub');
-      return verifyFile(file, keys);
+      return (await import('./cli/verify.js')).verifyFile(file, keys);
     }
-    case 'schema':
+    case 'schema': {
+      const [{ configJsonSchema }, { registry }] = await Promise.all([import('./config/json-schema.js'), import('./registry.js')]);
       process.stdout.write(configJsonSchema(registry));
       return 0;
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

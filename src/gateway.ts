@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
-import type { GatewayEvent, Reading } from './core/types.js';
+import type { Acquisition, GatewayEvent } from './core/types.js';
 import type { Config, Registry } from './config/schema.js';
 import { createLink } from './links/create.js';
 import type { Link } from './links/types.js';
-import { Acquisition } from './acquisition/acquisition.js';
+import { DeviceLoops } from './acquisition/device-loops.js';
 import { Journal } from './journal/journal.js';
-import { scheduleRetention } from './journal/disk-cap.js';
+import { scheduleRetention } from './journal/retention.js';
 import { configuredSinkNames, createSinkRunners, SINK_NAMES, type SinkRunner } from './sinks/index.js';
 import { ClockSyncMonitor } from './core/clock-sync.js';
 import { ClockStepDetector } from './core/clock-step.js';
@@ -19,7 +19,7 @@ import { announceGeneratedTokens, apiSetup } from './api/setup.js';
 import type { SecretSet } from './core/secrets.js';
 import { CheckEngine, CheckPipeline, CheckpointFile, detail, summaries } from './checks/index.js';
 import type { CommitSubscriber, GatewayView } from './api/view.js';
-import { SimulatorHost } from '../simulators/host.js';
+import type { SimulatorHost } from '../simulators/host.js';
 import { VERSION } from './version.js';
 
 /** How long a stopping gateway lets a healthy sink forward its last records. */
@@ -51,12 +51,13 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
   const links = new Map<string, Link>();
-  const simulators = new SimulatorHost(deps.registry.simulators, config.world, { clock, log });
+  // Loaded only for a configuration with simulators (the demo, tests): a lab's gateway never loads them.
+  let simulators: SimulatorHost | undefined;
   let journal: Journal | undefined;
   let sealer: Sealer | undefined;
   const clockSync = new ClockSyncMonitor({ log: log.child({ component: 'clock' }) });
   const clockStep = new ClockStepDetector(clock);
-  let acquisition: Acquisition | undefined;
+  let loops: DeviceLoops | undefined;
   // Each sink drains the journal on its own; started before acquisition, stopped after it.
   let sinkRunners: SinkRunner[] = [];
   let stopRetention: (() => void) | undefined;
@@ -80,7 +81,7 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
       startedAt,
     }),
     isReady: () => ready,
-    devices: () => acquisition?.devices() ?? [],
+    devices: () => loops?.devices() ?? [],
     links: () => [...links.values()].map((l) => l.status()),
     journal: () => journal,
     subscribe: (listener) => {
@@ -95,9 +96,7 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
   };
 
   const output = {
-    reading: async (r: Reading) => {
-      await checks!.reading(r);
-    },
+    acquisition: (a: Acquisition) => checks!.acquisition(a),
     event: async (e: GatewayEvent) => {
       await journal!.appendEvent(e);
     },
@@ -122,7 +121,9 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
       clockSync,
       ...(config.journal.maxSize !== undefined ? { maxSizeBytes: config.journal.maxSize, fullPolicy: config.journal.fullPolicy } : {}),
     });
-    journal.onCommit((records) => {
+    journal.onCommit((batch) => {
+      if (commitListeners.size === 0) return;
+      const records = batch.map((r) => r.record);
       for (const listener of commitListeners) {
         try {
           listener(records);
@@ -163,33 +164,38 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
 
     await clockSync.start(); // first answer before the first record; refreshed off the hot path
     clockStep.start();
-    await simulators.start(config.simulators);
+    if (config.simulators.length > 0) {
+      const { SimulatorHost } = await import('../simulators/host.js');
+      simulators = new SimulatorHost(deps.registry.simulators, config.world, { clock, log });
+      await simulators.start(config.simulators);
+    }
     for (const cfg of config.links) {
       const link = createLink(cfg, {
         clock,
         log: log.child({ component: 'link' }),
-        simulatorEndpoint: (id) => simulators.get(id)?.endpoint.tcp,
+        simulatorEndpoint: (id) => simulators?.get(id)?.endpoint.tcp,
       });
       links.set(cfg.id, link);
       link.start();
     }
 
-    acquisition = new Acquisition(config.devices, {
+    loops = new DeviceLoops(config.devices, {
       drivers: deps.registry.drivers,
       links,
       clock,
       log: log.child({ component: 'acquisition' }),
       output,
       clockStep,
+      clockSync,
     });
-    acquisition.start();
+    loops.start();
     await output.event({ type: 'gateway_started', severity: 'info', time: clock.now(), message: `travelgate ${VERSION} started` });
     ready = true;
   }
 
   async function stop(): Promise<void> {
     ready = false;
-    await acquisition?.stop();
+    await loops?.stop();
     await Promise.all([...links.values()].map((l) => l.close()));
     if (journal) {
       await checks?.close(); // a checkpoint at the journal's head: the next start replays nothing
@@ -202,7 +208,7 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
       await Promise.all(sinkRunners.map((r) => r.stop(SINK_STOP_GRACE_MS)));
       await journal.close();
     }
-    await simulators.stop();
+    await simulators?.stop();
     await api?.close();
   }
 

@@ -10,7 +10,7 @@ const INFO_QUIET_MS = 250;
 
 /**
  * The PTU300/HMT330 ASCII protocol over a line link. Every exchange runs inside
- * `link.exclusive()`, which is re-entrant, so it also works when acquisition already holds the lock.
+ * `link.exclusive()`.
  *
  * - connect(): `S` stops any running output; with `identify`, `?` and its info block give the
  *   serial number; streaming mode then sets `INTV n S` and starts output with `R`.
@@ -92,7 +92,7 @@ export function createPtu300Driver(cfg: Ptu300Config, deps: DriverDeps<LineLink>
       return parsed.readings.map((r) => ({ ...r, time }));
     }, signal);
 
-  const stream = async (onReading: (r: RawReading) => void, signal: AbortSignal): Promise<void> => {
+  const stream = async (onAcquisition: (readings: RawReading[]) => void, signal: AbortSignal): Promise<void> => {
     if (signal.aborted) return;
     // Silence this long means the device stopped output (power cycle, fault): throw so that
     // acquisition reconnects, which sends R again.
@@ -111,7 +111,7 @@ export function createPtu300Driver(cfg: Ptu300Config, deps: DriverDeps<LineLink>
           reportError('TG_PARSE_ERROR', `${parsed.reason}: ${JSON.stringify(received.line)}`);
           continue;
         }
-        for (const r of parsed.readings) onReading({ ...r, time: received.at });
+        onAcquisition(parsed.readings.map((r) => ({ ...r, time: received.at })));
       }
       await io.write('S').catch(() => undefined); // stop the output; the link may be down already
     }, signal).catch((err) => {

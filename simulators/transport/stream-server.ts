@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import type { Endpoint, SimulatorListen } from '../types.js';
 import { PtyPair } from './pty-pair.js';
 
@@ -103,6 +103,8 @@ export class StreamServer {
 
   private async startSerial(): Promise<void> {
     await this.pty!.start();
+    // Loaded here: simulators that only listen on TCP never pay for serialport.
+    const { SerialPort } = await import('serialport');
     // A pty has no baud rate; serialport needs one all the same.
     const port = new SerialPort({ path: this.pty!.devicePath, baudRate: 9600, autoOpen: false });
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Driver, DriverDefinition } from '../core/driver.js';
-import type { GatewayEvent, RawReading, Reading } from '../core/types.js';
+import type { Acquisition, ChannelReading, ClockSyncState, GatewayEvent, QualityFlag, RawReading } from '../core/types.js';
 import { Backoff } from '../core/backoff.js';
 import type { ClockStepDetector } from '../core/clock-step.js';
 import { errorCode, isAbort } from '../core/errors.js';
@@ -12,7 +12,7 @@ import { identityMismatches } from './identity.js';
 
 /** Where acquisition delivers what it produced. Its promises settle when the journal committed. */
 export interface AcquisitionOutput {
-  reading(r: Reading): Promise<void>;
+  acquisition(a: Acquisition): Promise<void>;
   event(e: GatewayEvent): Promise<void>;
 }
 
@@ -24,6 +24,9 @@ export interface DeviceRunnerDeps {
   backoff?: { initialMs: number; maxMs: number };
   /** Wall-clock step detection: readings taken around a step get the `clock_step` flag. */
   clockStep?: ClockStepDetector;
+  /** The clock's provenance, read for each acquisition (default: always 'unknown'); while it
+   *  says 'no', every channel gets the `clock_unsynced` flag before the checks see it. */
+  clockSync?: { state(): ClockSyncState };
 }
 
 const MAX_INFLIGHT = 256;
@@ -113,54 +116,86 @@ export class DeviceRunner {
   private async pollUntilFailure(signal: AbortSignal): Promise<void> {
     const clock = this.deps.clock;
     let next = clock.monotonic();
-    for (;;) {
+    while (!signal.aborted) {
       const requestedAt = clock.now();
       const requestedMono = clock.monotonic();
       const raw = await this.driver.read!(signal);
       const answeredAt = clock.now();
       const stepped = this.deps.clockStep?.affects(requestedMono, clock.monotonic()) ?? false;
       this.backoff.reset();
-      for (const r of raw) await this.deliver(r, (requestedAt + answeredAt) / 2, stepped);
+      await this.deliver(raw, (requestedAt + answeredAt) / 2, stepped);
       next += this.cfg.interval;
       const now = clock.monotonic();
       if (next < now) next = now; // a slow cycle skips missed slots instead of bursting to catch up
+      // 0 yields to the event loop once: `interval: 0` polls back to back without a timer.
       await clock.sleep(next - now, signal);
     }
   }
 
   private async streamUntilFailure(signal: AbortSignal): Promise<void> {
     let pending: Promise<void> = Promise.resolve();
-    await this.driver.stream!((r) => {
+    await this.driver.stream!((raw) => {
       const arrived = this.deps.clock.now();
       const stepped = this.deps.clockStep?.affects(this.deps.clock.monotonic()) ?? false;
       this.backoff.reset();
-      pending = pending.then(() => this.deliver(r, arrived, stepped));
+      pending = pending.then(() => this.deliver(raw, arrived, stepped));
     }, signal);
     await pending;
     if (!signal.aborted) throw new Error('the stream ended');
   }
 
-  private async deliver(raw: RawReading, fallbackTime: number, clockStepped = false): Promise<void> {
-    const flags = [...(raw.flags ?? [])];
-    if (this.identityFlag && !flags.includes('identity_mismatch')) flags.push('identity_mismatch');
-    if (clockStepped && !flags.includes('clock_step')) flags.push('clock_step');
-    const reading: Reading = {
-      device: this.cfg.id,
-      channel: raw.channel,
-      quantity: raw.quantity,
-      value: raw.value,
-      unit: raw.unit,
-      time: raw.time ?? fallbackTime,
-      flags,
-      ...(raw.u !== undefined ? { u: raw.u } : {}),
-      ...(raw.extra ? { extra: raw.extra } : {}),
-    };
-    this.status.countReading(reading.time);
+  /**
+   * One cycle's readings as one acquisition: every flag decided here (the driver's own,
+   * identity_mismatch, clock_step, clock_unsynced), one time stamp (the midpoint of the times the
+   * driver gave, else `fallbackTime`), numbers the journal cannot hold turned into flagged nulls.
+   */
+  private toAcquisition(raw: readonly RawReading[], fallbackTime: number, clockStepped: boolean): Acquisition | undefined {
+    const clock = this.deps.clockSync?.state() ?? 'unknown';
+    const added: QualityFlag[] = [];
+    if (this.identityFlag) added.push('identity_mismatch');
+    if (clockStepped) added.push('clock_step');
+    if (clock === 'no') added.push('clock_unsynced');
+    const channels: Record<string, ChannelReading> = {};
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    let count = 0;
+    for (const r of raw) {
+      if (typeof r.channel !== 'string' || r.channel.length === 0 || r.channel === '__proto__' || Object.hasOwn(channels, r.channel)) {
+        this.countError('TG_DRIVER_BUG', `the driver gave channel "${String(r.channel)}" twice or unnamed in one cycle; kept the first`);
+        continue;
+      }
+      if (r.time !== undefined && Number.isFinite(r.time)) {
+        if (r.time < first) first = r.time;
+        if (r.time > last) last = r.time;
+      }
+      let flags = r.flags;
+      const c: ChannelReading = { quantity: r.quantity, value: r.value, unit: r.unit };
+      if (r.value !== null && !Number.isFinite(r.value)) {
+        c.value = null;
+        flags = withFlags(flags, ['parse_error']);
+        this.countError('TG_PARSE_ERROR', `${r.channel}: not a finite number (${String(r.value)})`);
+      }
+      if (r.u !== undefined && Number.isFinite(r.u)) c.u = r.u;
+      if (added.length > 0) flags = withFlags(flags, added);
+      if (flags !== undefined && flags.length > 0) c.flags = flags;
+      if (r.extra !== undefined) c.extra = finiteExtra(r.extra);
+      channels[r.channel] = c;
+      count++;
+    }
+    if (count === 0) return undefined;
+    const time = Math.round(first <= last ? (first + last) / 2 : fallbackTime);
+    return { device: this.cfg.id, time, clock, channels };
+  }
+
+  private async deliver(raw: readonly RawReading[], fallbackTime: number, clockStepped = false): Promise<void> {
+    const acquisition = this.toAcquisition(raw, fallbackTime, clockStepped);
+    if (!acquisition) return;
+    this.status.countReading(acquisition.time);
     // The journal acknowledges in group commits; waiting for each commit would cap a device at one
-    // reading per commit interval, so the loop only waits when the journal falls far behind.
-    const delivery = this.deps.output.reading(reading).then(
+    // acquisition per commit interval, so the loop only waits when the journal falls far behind.
+    const delivery = this.deps.output.acquisition(acquisition).then(
       () => undefined,
-      (err: unknown) => this.countError(errorCode(err), `reading not journaled: ${err instanceof Error ? err.message : String(err)}`),
+      (err: unknown) => this.countError(errorCode(err), `acquisition not journaled: ${err instanceof Error ? err.message : String(err)}`),
     );
     this.inflight.add(delivery);
     void delivery.finally(() => this.inflight.delete(delivery));
@@ -188,4 +223,23 @@ export class DeviceRunner {
       .event({ type, severity, message, device: this.cfg.id, time: this.deps.clock.now(), ...(data ? { data } : {}) })
       .catch((err: unknown) => this.deps.log.error({ err, device: this.cfg.id }, 'could not journal a device event'));
   }
+}
+
+/** `flags` plus `more` without duplicates; a new array (the driver's may be shared). */
+function withFlags(flags: readonly QualityFlag[] | undefined, more: readonly QualityFlag[]): QualityFlag[] {
+  const out = flags ? [...flags] : [];
+  for (const f of more) if (!out.includes(f)) out.push(f);
+  return out;
+}
+
+/** `extra` without the numbers JSON cannot hold. */
+function finiteExtra(extra: Record<string, number | string | boolean>): Record<string, number | string | boolean> {
+  for (const k in extra) {
+    if (typeof extra[k] === 'number' && !Number.isFinite(extra[k])) {
+      const copy: Record<string, number | string | boolean> = {};
+      for (const key in extra) if (typeof extra[key] !== 'number' || Number.isFinite(extra[key])) copy[key] = extra[key]!;
+      return copy;
+    }
+  }
+  return extra;
 }

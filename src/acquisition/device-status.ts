@@ -8,6 +8,7 @@ export interface DeviceStatus {
   driver: string;
   link: string;
   state: DeviceState;
+  /** Acquisitions (polls, stream lines) taken since start. */
   readings: number;
   errors: number;
   errorsByCode: Record<string, number>;
@@ -20,6 +21,8 @@ export interface DeviceStatus {
 /** Keeps a device's counters; the runner mutates it, the API reads a copy. */
 export class DeviceStatusTracker {
   private readonly s: DeviceStatus;
+  /** UTC ms of the last acquisition; formatted only when someone reads the status. */
+  private lastReadingMs: number | null = null;
 
   constructor(id: string, driver: string, link: string) {
     this.s = {
@@ -54,7 +57,7 @@ export class DeviceStatusTracker {
 
   countReading(atUtcMs: number): void {
     this.s.readings++;
-    this.s.lastReadingAt = new Date(atUtcMs).toISOString();
+    this.lastReadingMs = atUtcMs;
   }
 
   countError(code: string, detail: string): void {
@@ -64,6 +67,7 @@ export class DeviceStatusTracker {
   }
 
   snapshot(): DeviceStatus {
-    return { ...this.s, errorsByCode: { ...this.s.errorsByCode }, identity: this.s.identity ? { ...this.s.identity } : null };
+    const lastReadingAt = this.lastReadingMs === null ? null : new Date(this.lastReadingMs).toISOString();
+    return { ...this.s, lastReadingAt, errorsByCode: { ...this.s.errorsByCode }, identity: this.s.identity ? { ...this.s.identity } : null };
   }
 }

@@ -60,12 +60,12 @@ export const channelRoutes: FastifyPluginAsync<{ view: GatewayView; auth: Author
     const journal = view.journal();
     if (!journal) return reply.code(503).send({ error: 'journal_not_open' });
     const q = parsed.data;
-    const records = journal.recentReadings({ device, channel, limit: q.limit, ...(q.since !== undefined ? { since: q.since } : {}) });
+    const readings = journal.recentReadings({ device, channel, limit: q.limit, ...(q.since !== undefined ? { since: q.since } : {}) });
     const series: { t: number; v: number }[] = [];
     let unit = '';
-    for (let i = records.length - 1; i >= 0; i--) {
-      const r = records[i]!.reading;
-      if (!r || r.value === null || !Number.isFinite(r.value) || r.flags.some((f) => DISQUALIFYING.has(f))) continue;
+    for (let i = readings.length - 1; i >= 0; i--) {
+      const r = readings[i]!;
+      if (r.value === null || !Number.isFinite(r.value) || r.flags.some((f) => DISQUALIFYING.has(f))) continue;
       unit = r.unit;
       series.push({ t: r.time, v: r.value });
     }

@@ -168,7 +168,7 @@ export const eventRoutes: FastifyPluginAsync<{ view: GatewayView; auth: Authoriz
       journal.recentEvents?.({ limit: parsed.data.limit, seals: parsed.data.seals === 'true', ...(since !== undefined ? { since } : {}) }) ?? [];
     const events: z.infer<typeof timelineResponse>['events'] = [];
     for (const r of records) {
-      if (!r.event || (r.kind !== 'event' && r.kind !== 'seal')) continue;
+      if (r.kind !== 'event' && r.kind !== 'seal') continue;
       const e = r.event;
       events.push({
         seq: r.seq,

@@ -29,9 +29,7 @@ export const readingRoutes: FastifyPluginAsync<{ view: GatewayView; auth: Author
     }
     const journal = view.journal();
     if (!journal) return reply.code(503).send({ error: 'journal_not_open' });
-    const records = journal.recentReadings(parsed.data);
-    return {
-      readings: records.map((r) => ({ seq: r.seq, ...r.reading!, time: new Date(r.reading!.time).toISOString() })),
-    };
+    const readings = journal.recentReadings(parsed.data);
+    return { readings: readings.map((r) => ({ ...r, time: new Date(r.time).toISOString() })) };
   });
 };

@@ -110,6 +110,11 @@ export const readingSchema = z.object({
   time: iso,
   flags: z.array(z.enum(QUALITY_FLAGS)),
   extra: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional(),
+  standard: z.string().optional().describe('the travelling standard whose checks watch this channel'),
+  verified: z.boolean().optional(),
+  verdicts: z
+    .array(z.object({ check: z.string(), result: z.enum(['pass', 'warn', 'fail', 'info']), value: z.number().optional(), detail: z.string().optional() }))
+    .optional(),
 });
 
 export const readingsResponse = z.object({ readings: z.array(readingSchema).describe('newest first') });

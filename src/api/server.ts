@@ -14,6 +14,13 @@ import { standardRoutes } from './standards.js';
 import { statusRoutes } from './status.js';
 import type { GatewayView } from './view.js';
 
+/** The compiler factory for routes with Fastify schemas, which this API does not have. */
+function noSchemaCompiler(): () => never {
+  return () => {
+    throw new Error('travelgate routes validate with zod; a Fastify route schema was declared by mistake');
+  };
+}
+
 /** Builds the status API. Nothing listens until the caller calls listen(). */
 export interface ApiOptions {
   tokens?: readonly ApiToken[];
@@ -34,6 +41,9 @@ export function buildApi(view: GatewayView, log: Logger, options: ApiOptions = {
   const app = Fastify({
     loggerInstance: log.child({ component: 'api' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    // Routes validate with zod and declare no Fastify schemas, so Fastify's own compilers (ajv,
+    // about 90 modules) are never needed: without these stand-ins it would load them anyway.
+    schemaController: { compilersFactory: { buildValidator: noSchemaCompiler, buildSerializer: noSchemaCompiler } },
     ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
   }) as unknown as FastifyInstance;
   // Before any route: the OpenAPI document collects routes as they are added.

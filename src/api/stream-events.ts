@@ -4,13 +4,15 @@
  * reads; `toStreamEvents` is the only place that maps a record to stream events.
  *
  * Mapping, per committed record (the SSE `id` is always the record's seq):
- * - a reading             -> `reading`, and also `verdict` when the checks attached verdicts
+ * - an acquisition        -> one `reading` per channel (channel-name order), and also `verdict`
+ *   for each channel the checks attached verdicts to
  * - a `standard_transition` event -> `transition`
  * - another event of severity `warning` or `alarm` -> `alarm`
  * - any other event       -> `event`
  * - a seal                -> `seal`
  */
 import { z } from 'zod';
+import { readingsOf } from '../core/records.js';
 import { QUALITY_FLAGS, type JournalRecord } from '../core/types.js';
 
 export const STREAM_EVENT_TYPES = ['reading', 'verdict', 'alarm', 'transition', 'event', 'seal'] as const;
@@ -43,7 +45,7 @@ export const readingEventSchema = z
     verified: z.boolean().optional(),
     verdicts: z.array(verdictSchema).optional(),
   })
-  .describe('event `reading`: one committed reading');
+  .describe('event `reading`: one channel of a committed acquisition');
 
 export const verdictEventSchema = z
   .object({
@@ -78,60 +80,60 @@ export interface StreamEvent {
 
 /** The stream events one committed record produces (usually one, two for a reading with verdicts). */
 export function toStreamEvents(r: JournalRecord): StreamEvent[] {
-  if (r.kind === 'reading' && r.reading) {
-    const rd = r.reading;
-    const reading: z.infer<typeof readingEventSchema> = {
-      seq: r.seq,
-      device: rd.device,
-      channel: rd.channel,
-      quantity: rd.quantity,
-      value: rd.value,
-      unit: rd.unit,
-      ...(rd.u !== undefined ? { u: rd.u } : {}),
-      time: new Date(rd.time).toISOString(),
-      flags: rd.flags,
-      ...(r.standard !== undefined ? { standard: r.standard } : {}),
-      ...(r.verified !== undefined ? { verified: r.verified } : {}),
-      ...(r.verdicts?.length ? { verdicts: r.verdicts } : {}),
-    };
-    const out: StreamEvent[] = [{ seq: r.seq, type: 'reading', data: reading }];
-    if (r.verdicts?.length) {
-      const v: z.infer<typeof verdictEventSchema> = {
+  if (r.kind !== 'event' && r.kind !== 'seal') {
+    const out: StreamEvent[] = [];
+    for (const rd of readingsOf(r)) {
+      const time = new Date(rd.time).toISOString();
+      const reading: z.infer<typeof readingEventSchema> = {
         seq: r.seq,
-        time: reading.time,
         device: rd.device,
         channel: rd.channel,
-        ...(r.standard !== undefined ? { standard: r.standard } : {}),
-        ...(r.verified !== undefined ? { verified: r.verified } : {}),
-        verdicts: r.verdicts,
+        quantity: rd.quantity,
+        value: rd.value,
+        unit: rd.unit,
+        ...(rd.u !== undefined ? { u: rd.u } : {}),
+        time,
+        flags: rd.flags,
+        ...(rd.standard !== undefined ? { standard: rd.standard } : {}),
+        ...(rd.verified !== undefined ? { verified: rd.verified } : {}),
+        ...(rd.verdicts?.length ? { verdicts: rd.verdicts } : {}),
       };
-      out.push({ seq: r.seq, type: 'verdict', data: v });
+      out.push({ seq: r.seq, type: 'reading', data: reading });
+      if (rd.verdicts?.length) {
+        const v: z.infer<typeof verdictEventSchema> = {
+          seq: r.seq,
+          time,
+          device: rd.device,
+          channel: rd.channel,
+          ...(rd.standard !== undefined ? { standard: rd.standard } : {}),
+          ...(rd.verified !== undefined ? { verified: rd.verified } : {}),
+          verdicts: rd.verdicts,
+        };
+        out.push({ seq: r.seq, type: 'verdict', data: v });
+      }
     }
     return out;
   }
-  if (r.event) {
-    const e = r.event;
-    const data: z.infer<typeof gatewayEventSchema> = {
-      seq: r.seq,
-      time: new Date(e.time).toISOString(),
-      type: e.type,
-      severity: e.severity,
-      message: e.message,
-      ...(e.device !== undefined ? { device: e.device } : {}),
-      ...((e.standard ?? r.standard) !== undefined ? { standard: e.standard ?? r.standard } : {}),
-      ...(e.data !== undefined ? { data: e.data } : {}),
-    };
-    const type: StreamEventType =
-      r.kind === 'seal'
-        ? 'seal'
-        : e.type === TRANSITION_EVENT_TYPE
-          ? 'transition'
-          : e.severity === 'alarm' || e.severity === 'warning'
-            ? 'alarm'
-            : 'event';
-    return [{ seq: r.seq, type, data }];
-  }
-  return [];
+  const e = r.event;
+  const data: z.infer<typeof gatewayEventSchema> = {
+    seq: r.seq,
+    time: new Date(e.time).toISOString(),
+    type: e.type,
+    severity: e.severity,
+    message: e.message,
+    ...(e.device !== undefined ? { device: e.device } : {}),
+    ...((e.standard ?? r.standard) !== undefined ? { standard: e.standard ?? r.standard } : {}),
+    ...(e.data !== undefined ? { data: e.data } : {}),
+  };
+  const type: StreamEventType =
+    r.kind === 'seal'
+      ? 'seal'
+      : e.type === TRANSITION_EVENT_TYPE
+        ? 'transition'
+        : e.severity === 'alarm' || e.severity === 'warning'
+          ? 'alarm'
+          : 'event';
+  return [{ seq: r.seq, type, data }];
 }
 
 /** One SSE frame: `id`, `event` and a single-line JSON `data` (JSON never contains a raw newline). */

@@ -2,6 +2,7 @@ import type { DeviceStatus } from '../acquisition/device-status.js';
 import type { LifecycleState } from '../checks/lifecycle.js';
 import type { ActionResult } from '../checks/pipeline.js';
 import type { StandardDetail, StandardSummary } from '../checks/summary.js';
+import type { RecordReading } from '../core/records.js';
 import type { JournalRecord } from '../core/types.js';
 import type { LinkStatus } from '../links/types.js';
 import type { DiskCapStats } from '../journal/disk-cap.js';
@@ -9,7 +10,8 @@ import type { SinkStatus } from '../sinks/types.js';
 
 /** What the journal offers the API: reads only. */
 export interface JournalReader {
-  recentReadings(q: { device?: string; channel?: string; since?: number; limit: number }): JournalRecord[];
+  /** Channel readings newest first. */
+  recentReadings(q: { device?: string; channel?: string; since?: number; limit: number }): RecordReading[];
   stats(): { records: number; firstSeq: number | null; lastSeq: number; sizeBytes: number };
   /** Committed records from `fromSeq` in seq order (event-stream replay). */
   range?(fromSeq: number, limit: number): JournalRecord[];

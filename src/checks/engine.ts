@@ -1,8 +1,8 @@
 /**
- * The check engine: sits between acquisition and the journal. Every reading passes through
- * `process`, which returns the reading to journal (with the checks' flags), its annotations
- * (standard, verdicts, verified) and the events to journal after it. Readings that concern no
- * standard pass through untouched.
+ * The check engine: sits between acquisition and the journal. Every acquisition passes through
+ * `process`, which returns it to journal with the checks' flags and annotations (standard,
+ * verdicts, verified) on the channels they watch, and the events to journal after it. Channels
+ * that concern no standard pass through untouched (and so does an acquisition with none).
  *
  * Contract:
  * - Deterministic: the outcome depends only on the standards' configuration, the records processed
@@ -11,15 +11,19 @@
  *   gateway that never stopped would have; replay ignores the events the checks derive themselves
  *   and applies the operator's (transitions, alarm resolutions) where they are in the sequence.
  * - The caller journals, in order and synchronously after each call, what the call returned: the
- *   reading (then its events) after `process`, the event after `transition` / `resolveAlarms`.
+ *   acquisition (then its events) after `process`, the event after `transition` / `resolveAlarms`.
+ * - Within an acquisition the channels are judged in channel-name order (the order of the
+ *   record's canonical form), so live and replay agree whatever order a driver gave them in.
  *   The journal's sequence is then the engine's processing order, which replay relies on.
  * - The flags the checks set (CHECK_FLAGS) are recomputed on every pass: a replayed reading's
- *   stored flags of that kind are removed first.
+ *   stored flags of that kind are removed first. Every other flag was decided by acquisition
+ *   before the checks ran, so it is the same live and in replay.
  * - O(1) work per reading (a map lookup, a fixed number of checks per route).
  * - Never throws on data; `transition` / `resolveAlarms` answer with an outcome, not an exception.
  */
 import { createHash } from 'node:crypto';
-import type { GatewayEvent, JournalRecord, QualityFlag, Reading, ReadingAnnotations, Verdict } from '../core/types.js';
+import { acquisitionOf, channelReading } from '../core/records.js';
+import type { Acquisition, ChannelReading, GatewayEvent, JournalRecord, QualityFlag, Reading, ReadingAnnotations, Verdict } from '../core/types.js';
 import { QUALITY_FLAGS } from '../core/types.js';
 import type { StandardConfig } from './config.js';
 import { EVENT_ALARMS_RESOLVED, EVENT_TRANSITION, allowedFrom, canTransition, isLifecycleState, type LifecycleState } from './lifecycle.js';
@@ -31,8 +35,18 @@ import { LOGGER_ROLES, resolveAlarms } from './transport.js';
 export const CHECK_FLAGS: ReadonlySet<QualityFlag> = new Set<QualityFlag>(['env_out_of_window', 'settling', 'transport_shock']);
 
 export interface ProcessResult {
+  /** The acquisition to journal: the input itself when no channel concerns a standard, else a
+   *  copy whose watched channels carry the checks' flags and annotations. */
+  acquisition: Acquisition;
+  /** Whether any channel was judged (what counts towards a checkpoint). */
+  judged: boolean;
+  events: GatewayEvent[];
+}
+
+/** One channel's outcome. */
+interface ChannelResult {
   reading: Reading;
-  annotations?: ReadingAnnotations;
+  annotations: ReadingAnnotations;
   events: GatewayEvent[];
 }
 
@@ -61,6 +75,8 @@ export class CheckEngine {
   readonly configHash: string;
   private readonly runtimes = new Map<string, StandardRuntime>();
   private readonly routes = new Map<string, { std: StandardRuntime; role: Role }[]>();
+  /** Devices with at least one watched channel. */
+  private readonly devices = new Set<string>();
 
   constructor(private readonly configs: readonly StandardConfig[]) {
     this.configHash = createHash('sha256').update(JSON.stringify(configs)).digest('hex');
@@ -70,6 +86,7 @@ export class CheckEngine {
   private build(states: Record<string, StandardState> | null): void {
     this.runtimes.clear();
     this.routes.clear();
+    this.devices.clear();
     for (const cfg of this.configs) {
       const rt = new StandardRuntime(cfg, states?.[cfg.id]);
       this.runtimes.set(cfg.id, rt);
@@ -78,6 +95,7 @@ export class CheckEngine {
         const list = this.routes.get(k) ?? [];
         list.push({ std: rt, role });
         this.routes.set(k, list);
+        this.devices.add(device);
       };
       add(cfg.measurand.device, cfg.measurand.channel, { kind: 'measurand' });
       if (cfg.thermistor) add(cfg.thermistor.device, cfg.thermistor.channel, { kind: 'thermistor' });
@@ -104,9 +122,25 @@ export class CheckEngine {
     return this.routes.has(key(device, channel));
   }
 
-  process(r: Reading): ProcessResult {
-    const routes = this.routes.get(key(r.device, r.channel));
-    if (!routes) return { reading: r, events: [] };
+  process(acq: Acquisition): ProcessResult {
+    if (!this.devices.has(acq.device)) return { acquisition: acq, judged: false, events: [] };
+    let channels: Record<string, ChannelReading> | undefined;
+    const events: GatewayEvent[] = [];
+    for (const name of Object.keys(acq.channels).sort()) {
+      const c = acq.channels[name]!;
+      const routes = this.routes.get(key(acq.device, name));
+      if (!routes) continue;
+      const res = this.judge(routes, channelReading(acq, name, c));
+      channels ??= { ...acq.channels };
+      channels[name] = annotated(c, res);
+      for (const e of res.events) events.push(e);
+    }
+    if (!channels) return { acquisition: acq, judged: false, events };
+    return { acquisition: { ...acq, channels }, judged: true, events };
+  }
+
+  /** One watched channel's reading through every route that concerns it. */
+  private judge(routes: readonly { std: StandardRuntime; role: Role }[], r: Reading): ChannelResult {
     if (!journalable(r)) {
       // The journal refuses it, so a replay never sees it: judged, but the state is left alone.
       const annotations: ReadingAnnotations = { verdicts: [{ check: 'quality', result: 'fail', detail: 'not a finite number' }] };
@@ -175,10 +209,11 @@ export class CheckEngine {
     return { ok: true, event, state: rt.state.lifecycle.state };
   }
 
-  /** Applies one journal record during catch-up: readings are judged again, operator actions redone. */
+  /** Applies one journal record during catch-up: acquisitions are judged again, operator actions redone. */
   replay(rec: JournalRecord): void {
-    if (rec.kind === 'reading' && rec.reading) {
-      this.process(rec.reading);
+    const acq = acquisitionOf(rec);
+    if (acq) {
+      this.process(acq);
       return;
     }
     const e = rec.kind === 'event' ? rec.event : undefined;
@@ -212,4 +247,18 @@ export class CheckEngine {
       return false;
     }
   }
+}
+
+/** The channel as journaled: its value as acquired, the checks' flags and annotations. Built key
+ *  by key (no spread, no delete), so every channel object keeps one fast shape. */
+function annotated(c: ChannelReading, res: ChannelResult): ChannelReading {
+  const out: ChannelReading = { quantity: c.quantity, value: c.value, unit: c.unit };
+  if (c.u !== undefined) out.u = c.u;
+  if (res.reading.flags.length > 0) out.flags = res.reading.flags;
+  if (c.extra !== undefined) out.extra = c.extra;
+  const { standard, verdicts, verified } = res.annotations;
+  if (standard !== undefined) out.standard = standard;
+  if (verdicts !== undefined && verdicts.length > 0) out.verdicts = verdicts;
+  if (verified !== undefined) out.verified = verified;
+  return out;
 }

@@ -3,30 +3,31 @@
  * AcquisitionOutput; the API's operator actions also come through it.
  *
  * Contract:
- * - `reading(r)`: the engine judges r, then — synchronously, in this order — the annotated reading
- *   and the events it raised are queued in the journal. Resolves when they are committed. So the
- *   journal's order is the engine's order, for every reading and every operator action.
+ * - `acquisition(a)`: the engine judges a, then — synchronously, in this order — the annotated
+ *   acquisition and the events it raised are queued in the journal. Resolves when they are
+ *   committed. So the journal's order is the engine's order, for every acquisition and every
+ *   operator action.
  * - `transition` / `resolveAlarms`: the engine acts at the gateway clock's time and the event is
  *   journaled (resolves with its seq); a refused action journals nothing.
  * - `restore()` (before acquisition starts): the engine's state is rebuilt from the checkpoint file
  *   (if it belongs to this journal and configuration) plus the journal records after it, or from
  *   the whole journal. Either way the state equals that of a gateway that never stopped.
- * - Every `checkpointEvery` readings of a standard (and in `close()`), a checkpoint is written
+ * - Every `checkpointEvery` judged acquisitions (and in `close()`), a checkpoint is written
  *   once the records it covers are committed; a failure to write it is logged, never fatal.
  * - The engine leaves its state alone for a reading the journal would refuse (non-finite numbers).
- *   Limitation: if a commit itself fails (disk full), the readings of that batch stay in the live
+ *   Limitation: if a commit itself fails (disk full), the acquisitions of that batch stay in the live
  *   state but not in a replay; the next restart rebuilds from what the journal holds.
  */
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { GatewayEvent, JournalRecord, Reading, ReadingAnnotations } from '../core/types.js';
+import type { Acquisition, GatewayEvent, JournalRecord } from '../core/types.js';
 import type { CheckpointFile } from './checkpoint.js';
 import type { ActionOutcome, CheckEngine } from './engine.js';
 import type { LifecycleState } from './lifecycle.js';
 
 /** What the pipeline needs of the journal. */
 export interface PipelineJournal {
-  appendReading(r: Reading, annotations?: ReadingAnnotations): Promise<JournalRecord>;
+  appendAcquisition(a: Acquisition): Promise<JournalRecord>;
   appendEvent(e: GatewayEvent): Promise<JournalRecord>;
   range(fromSeq: number, limit: number): JournalRecord[];
   record(seq: number): JournalRecord | undefined;
@@ -38,7 +39,7 @@ export interface PipelineOptions {
   clock: Clock;
   log: Logger;
   checkpoint?: CheckpointFile;
-  /** Readings of standards between checkpoints. Default 1000. */
+  /** Judged acquisitions between checkpoints. Default 1000. */
   checkpointEvery?: number;
 }
 
@@ -78,11 +79,16 @@ export class CheckPipeline {
     return { from, fromSeq, replayed };
   }
 
-  async reading(r: Reading): Promise<void> {
-    const res = this.engine.process(r);
-    const pending: Promise<JournalRecord>[] = [this.journal.appendReading(res.reading, res.annotations)];
+  async acquisition(a: Acquisition): Promise<void> {
+    const res = this.engine.process(a);
+    const appended = this.journal.appendAcquisition(res.acquisition);
+    if (!res.judged) {
+      await appended;
+      return;
+    }
+    const pending: Promise<JournalRecord>[] = [appended];
     for (const e of res.events) pending.push(this.journal.appendEvent(e));
-    if (res.annotations && ++this.sinceCheckpoint >= (this.opts.checkpointEvery ?? 1000)) {
+    if (++this.sinceCheckpoint >= (this.opts.checkpointEvery ?? 1000)) {
       this.sinceCheckpoint = 0;
       this.scheduleCheckpoint(pending[pending.length - 1]!);
     }

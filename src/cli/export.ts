@@ -74,12 +74,12 @@ async function writeRange(journal: Journal, range: ExportRange, io: CliIo): Prom
   let seals = 0;
   let lastWritten = 0;
   for (let next = from; next <= to; ) {
-    const page = journal.range(next, PAGE);
+    const page = journal.entries(next, PAGE);
     if (page.length === 0) break;
     for (const r of page) {
       if (r.seq > to) break;
       if (unsealed.length === 0) unsealedFrom = r.seq;
-      unsealed.push(JSON.stringify(r));
+      unsealed.push(r.json); // the stored bytes as they were hashed, the hash first
       if (r.kind === 'seal') {
         for (const line of unsealed) await out.line(line);
         written += unsealed.length;

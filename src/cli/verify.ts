@@ -11,8 +11,10 @@ import type { CliIo } from './keygen.js';
  * intact, sealed, gap-free run of journal records?
  *
  * Contract:
- * - FILE ('-' for stdin) is an export (`travelgate export`) or a file of collected MQTT payloads:
- *   one record's JSON per line (a `mosquitto_sub -v` "topic payload" line works too). A capture may
+ * - FILE ('-' for stdin) is an export (`travelgate export`: one record's JSON per line) or a file of
+ *   collected MQTT payloads, one per line: a JSON array of records (the records topic) or one
+ *   record (the events topic); a `mosquitto_sub -v` "topic payload" line works too, and objects
+ *   that are not records (the retained status messages) are skipped and counted. A capture may
  *   arrive out of order and with duplicates (QoS 1): when the lines are not in strictly increasing
  *   seq order, identical duplicates are dropped and the records are checked in seq order; a seq that
  *   appears twice with different content fails. The seq and the hash chain, not the line order,
@@ -50,6 +52,7 @@ export async function verifyFile(file: string, publicKeyFiles: readonly string[]
 
   let records: JournalRecord[] = parsed.records;
   const notes: string[] = [];
+  if (parsed.skipped > 0) notes.push(`${parsed.skipped} line(s) or element(s) that are not records (status messages) were skipped`);
   if (parsed.duplicates > 0 || !increasing(records)) {
     records = [...records].sort((a, b) => a.seq - b.seq);
     notes.push(

@@ -8,23 +8,42 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** Node's timers take at most 2^31 − 1 ms; a longer delay would fire after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.max(0, ms));
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
+  sleep: systemSleep,
 };
+
+/**
+ * Sleeps on Node's timers, safe for any delay: 0 or less yields to the event loop once
+ * (setImmediate, no 1 ms timer clamp), so a loop may go back to back without starving I/O; a delay
+ * beyond what one timer can hold is slept in several.
+ */
+function systemSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (!(ms > 0)) return new Promise<void>((resolve) => setImmediate(resolve));
+  return new Promise<void>((resolve, reject) => {
+    const deadline = performance.now() + Math.min(ms, Number.MAX_SAFE_INTEGER);
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        signal?.removeEventListener('abort', onAbort);
+        return resolve();
+      }
+      timer = setTimeout(arm, Math.min(Math.max(1, left), MAX_TIMER_MS));
+    };
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    arm();
+  });
+}
 
 /** A clock that only moves when told to: for unit tests of schedules and checks. */
 export class FakeClock implements Clock {
@@ -47,16 +66,19 @@ export class FakeClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const sleeper = { until: this.mono + ms, resolve };
-      this.sleepers.push(sleeper);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
-          reject(signal.reason);
+      const onAbort = () => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        reject(signal!.reason);
+      };
+      const sleeper = {
+        until: this.mono + ms,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
         },
-        { once: true },
-      );
+      };
+      this.sleepers.push(sleeper);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

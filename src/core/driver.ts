@@ -17,18 +17,19 @@ export interface DriverDeps<L> {
 
 /**
  * A driver for one instrument family: data plus a factory. Importing it has no side effects;
- * constructors do no I/O. Acquisition holds the link's lock around connect(), read() and stream(),
- * so a driver never locks anything itself.
+ * constructors do no I/O. A driver takes the link's lock (`link.exclusive`) for each transaction.
  */
 export interface Driver {
   /** Opens the session (identity query, setup commands). Returns the identity the instrument
    *  reported, or null when the protocol has none. Acquisition compares it with the configuration. */
   connect(signal: AbortSignal): Promise<DeviceIdentity | null>;
-  /** Polled devices: one reading cycle. A garbled reply becomes a flagged reading or a reported
+  /** Polled devices: one reading cycle, which becomes one acquisition record (one reading per
+   *  channel, each channel at most once). A garbled reply becomes a flagged reading or a reported
    *  error; a thrown TgError means the cycle failed as a whole (timeout, link down). */
   read?(signal: AbortSignal): Promise<RawReading[]>;
-  /** Pushing devices: calls onReading for each value until the signal aborts or the link fails. */
-  stream?(onReading: (r: RawReading) => void, signal: AbortSignal): Promise<void>;
+  /** Pushing devices: calls onAcquisition with each line's or scan's readings (one acquisition)
+   *  until the signal aborts or the link fails. */
+  stream?(onAcquisition: (readings: RawReading[]) => void, signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -11,13 +11,21 @@
  *   covered by the hash: the hash covers exactly what is stored, nothing is silently ignored.
  * - `hashRecord(r)` is the lowercase hex SHA-256 of the UTF-8 bytes of `recordHashInput(r)`.
  *
+ * - `canonicalRecord(r)` is `recordHashInput(r)` on a fast path for the record shapes the journal
+ *   writes (an acquisition: its fixed keys in sorted order, only the channel names and `extra` keys
+ *   sorted per record); any other record goes through the generic serialiser. A property test holds
+ *   the fast path equal to the `canonicalize` package on random records.
+ * - `recordJson(body, hash)` is the record as it is exported and sent: `{"hash":"<hex>",` followed by
+ *   the canonical body without its opening brace. Removing those first 75 characters and putting the
+ *   brace back gives the exact bytes that were hashed.
+ *
  * Consequence for whoever stores records: a record must come back from storage exactly as it was
  * hashed. An absent optional field must stay absent (not `null`), and `-0` becomes `0` (RFC 8785),
- * which JSON cannot tell apart anyway. Storing the canonical string itself is the simplest way.
+ * which JSON cannot tell apart anyway. The journal stores the canonical bytes themselves.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash as cryptoHash } from 'node:crypto';
 import canonicalizeModule from 'canonicalize';
-import type { JournalRecord } from '../core/types.js';
+import type { AcquisitionRecord, ChannelReading, JournalRecord, Verdict } from '../core/types.js';
 
 /**
  * `canonicalize` is CommonJS (`module.exports = fn`) with an `export default` declaration; under
@@ -57,7 +65,9 @@ function isValidJson(text: string): boolean {
 }
 
 /** A record with or without its hash: the hash, if present, is never part of the hash input. */
-export type HashableRecord = Omit<JournalRecord, 'hash'> & { hash?: string };
+export type HashableRecord = DistributiveOmit<JournalRecord, 'hash'> & { hash?: string };
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** The canonical form of `record` minus its `hash` field (prevHash included). */
 export function recordHashInput(record: HashableRecord): string {
@@ -68,6 +78,118 @@ export function recordHashInput(record: HashableRecord): string {
 /** Lowercase hex SHA-256 of `recordHashInput(record)`. */
 export function hashRecord(record: HashableRecord): string {
   return sha256Hex(recordHashInput(record));
+}
+
+/** The canonical form of a record without its `hash`: the bytes the journal hashes and stores. */
+export function canonicalRecord(record: HashableRecord): string {
+  if (record.kind === 'acquisition' && record.v === 2 && fitsFastPath(record)) return canonicalAcquisition(record);
+  return recordHashInput(record);
+}
+
+/** The record as exported and sent: the hash first, then the canonical body. */
+export function recordJson(body: string, hash: string): string {
+  return `{"hash":"${hash}",${body.slice(1)}`;
+}
+
+/** SHA-256 of a canonical body, raw (what the journal stores; records carry its hex). One-shot
+ *  `crypto.hash` (Node ≥ 20.12) costs about half of a createHash/update/digest round. */
+export const digestOf: (body: string) => Buffer =
+  typeof (cryptoHash as unknown) === 'function'
+    ? (body) => cryptoHash('sha256', body, 'buffer')
+    : (body) => createHash('sha256').update(body).digest();
+
+// The fast path. Keys of each object appear in RFC 8785 order (UTF-16 code units; all ASCII here).
+// `str` is what the generic serialiser does for a string; numbers use ECMAScript's shortest
+// round-trip form, which is what JSON.stringify writes for every finite number (-0 gives "0").
+
+const str = (s: string): string => {
+  if (typeof s !== 'string') throw new TypeError(`a string was expected, got ${typeof s}`);
+  return JSON.stringify(s);
+};
+
+const RECORD_KEYS = new Set(['v', 'seq', 'kind', 'gateway', 'lab', 'time', 'clock', 'device', 'channels', 'prevHash', 'hash']);
+const CHANNEL_KEYS = new Set(['quantity', 'value', 'unit', 'u', 'flags', 'extra', 'standard', 'verdicts', 'verified']);
+const VERDICT_KEYS = new Set(['check', 'result', 'value', 'detail']);
+
+function onlyKeys(o: object, known: ReadonlySet<string>): boolean {
+  for (const k in o) if (!known.has(k)) return false;
+  return true;
+}
+
+/** Whether the record has only the keys the fast path writes (anything else: the generic path,
+ *  which covers every property, as the hash must). */
+function fitsFastPath(r: HashableRecord & { kind: 'acquisition' }): boolean {
+  if (!onlyKeys(r, RECORD_KEYS) || typeof r.channels !== 'object' || r.channels === null) return false;
+  for (const name in r.channels) {
+    const c = r.channels[name];
+    if (typeof c !== 'object' || c === null || !onlyKeys(c, CHANNEL_KEYS)) return false;
+    if (c.verdicts !== undefined) for (const v of c.verdicts) if (!onlyKeys(v, VERDICT_KEYS)) return false;
+  }
+  return true;
+}
+
+function num(n: number, what: string): string {
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new TypeError(`${what} has no canonical JSON form: ${String(n)}`);
+  return String(n);
+}
+
+function canonicalAcquisition(r: Omit<AcquisitionRecord, 'hash'>): string {
+  const names = Object.keys(r.channels).sort();
+  let channels = '';
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    const c = r.channels[name];
+    if (c === undefined) continue;
+    channels += `${channels.length === 0 ? '' : ','}${str(name)}:${canonicalChannel(c, name)}`;
+  }
+  return (
+    `{"channels":{${channels}},"clock":${str(r.clock)},"device":${str(r.device)},"gateway":${str(r.gateway)}` +
+    `,"kind":"acquisition","lab":${str(r.lab)},"prevHash":${str(r.prevHash)},"seq":${num(r.seq, 'seq')}` +
+    `,"time":${num(r.time, 'time')},"v":2}`
+  );
+}
+
+function canonicalChannel(c: ChannelReading, name: string): string {
+  let out = '{';
+  if (c.extra !== undefined) out += `"extra":${canonicalExtra(c.extra, name)},`;
+  if (c.flags !== undefined) out += `"flags":${canonicalStrings(c.flags)},`;
+  out += `"quantity":${str(c.quantity)},`;
+  if (c.standard !== undefined) out += `"standard":${str(c.standard)},`;
+  if (c.u !== undefined) out += `"u":${num(c.u, `channel ${name} u`)},`;
+  out += `"unit":${str(c.unit)},"value":${c.value === null ? 'null' : num(c.value, `channel ${name} value`)}`;
+  if (c.verdicts !== undefined) out += `,"verdicts":${canonicalVerdicts(c.verdicts, name)}`;
+  if (c.verified !== undefined) out += `,"verified":${c.verified ? 'true' : 'false'}`;
+  return `${out}}`;
+}
+
+function canonicalStrings(list: readonly string[]): string {
+  let out = '[';
+  for (let i = 0; i < list.length; i++) out += (i === 0 ? '' : ',') + str(list[i]!);
+  return `${out}]`;
+}
+
+function canonicalExtra(extra: Record<string, number | string | boolean>, name: string): string {
+  let out = '';
+  for (const key of Object.keys(extra).sort()) {
+    const v = extra[key];
+    if (v === undefined) continue;
+    const value = typeof v === 'number' ? num(v, `channel ${name} extra.${key}`) : typeof v === 'boolean' ? String(v) : str(v);
+    out += `${out.length === 0 ? '' : ','}${str(key)}:${value}`;
+  }
+  return `{${out}}`;
+}
+
+function canonicalVerdicts(list: readonly Verdict[], name: string): string {
+  let out = '[';
+  for (let i = 0; i < list.length; i++) {
+    const v = list[i]!;
+    out += `${i === 0 ? '' : ','}{"check":${str(v.check)}`;
+    if (v.detail !== undefined) out += `,"detail":${str(v.detail)}`;
+    out += `,"result":${str(v.result)}`;
+    if (v.value !== undefined) out += `,"value":${num(v.value, `channel ${name} verdict ${v.check}`)}`;
+    out += '}';
+  }
+  return `${out}]`;
 }
 
 /** Lowercase hex SHA-256 of a string's UTF-8 bytes. */

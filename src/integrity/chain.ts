@@ -6,6 +6,8 @@
  *   a journal that reopens passes its last committed record's hash to the constructor).
  * - `append(r)` returns a new record `{ ...r, prevHash: head, hash }` where
  *   `hash = hashRecord({ ...r, prevHash: head })`, then sets `head = hash`. The input is not mutated.
+ *   `link(r)` does the same and also returns the canonical bytes and the raw digest it made, so
+ *   nobody serialises or hashes the record a second time.
  *   It throws (and leaves `head` unchanged) when the record has no canonical form (NaN, Infinity).
  * - The chain does not assign or check `seq`; the journal owns numbering. The verifier checks it.
  *
@@ -15,9 +17,19 @@
  * to move the head only after the row is committed.
  */
 import type { JournalRecord } from '../core/types.js';
-import { hashRecord } from './canonical.js';
+import { canonicalRecord, digestOf } from './canonical.js';
 
-export type UnhashedRecord = Omit<JournalRecord, 'prevHash' | 'hash'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type UnhashedRecord = DistributiveOmit<JournalRecord, 'prevHash' | 'hash'>;
+
+/** A record linked into the chain, with the bytes made for it once: hashed, stored and sent. */
+export interface LinkedRecord {
+  record: JournalRecord;
+  /** The canonical form without `hash` (what was hashed; what the journal stores). */
+  body: string;
+  /** SHA-256 of `body`, raw (the journal stores it so); `record.hash` is its hex. */
+  digest: Buffer;
+}
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -36,17 +48,38 @@ export class HashChain {
 
   /** Chain and hash `unhashed` onto the current head, and make it the new head. */
   append(unhashed: UnhashedRecord): JournalRecord {
-    const record = this.prepare(unhashed);
+    return this.link(unhashed).record;
+  }
+
+  /** `append`, returning the bytes made on the way too. */
+  link(unhashed: UnhashedRecord): LinkedRecord {
+    const linked = this.prepare(unhashed);
+    this.#head = linked.record.hash;
+    return linked;
+  }
+
+  /**
+   * `link` for a record object made for this purpose and handed over: its `prevHash` and `hash`
+   * are set in place instead of on a copy (the journal's commit path: no copy per record).
+   */
+  linkInPlace(record: UnhashedRecord & { prevHash?: string; hash?: string }): LinkedRecord {
+    record.prevHash = this.#head;
+    const body = canonicalRecord(record as JournalRecord);
+    const digest = digestOf(body);
+    record.hash = digest.toString('hex');
     this.#head = record.hash;
-    return record;
+    return { record: record as JournalRecord, body, digest };
   }
 
   /** Chain and hash `unhashed` onto the current head without moving the head. */
-  prepare(unhashed: UnhashedRecord): JournalRecord {
-    const chained = { ...unhashed, prevHash: this.#head };
+  prepare(unhashed: UnhashedRecord): LinkedRecord {
+    const chained = { ...unhashed, prevHash: this.#head } as JournalRecord;
     // Object spread would also copy a stray `hash` from a loosely typed caller; drop it explicitly.
     delete (chained as { hash?: string }).hash;
-    return { ...chained, hash: hashRecord(chained) };
+    const body = canonicalRecord(chained);
+    const digest = digestOf(body);
+    chained.hash = digest.toString('hex');
+    return { record: chained, body, digest };
   }
 
   /** Make a record returned by `prepare` the head. It must extend the current head. */

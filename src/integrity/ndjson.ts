@@ -2,10 +2,12 @@
  * Reading an export or an MQTT capture as journal records, for the verifier.
  *
  * Contract:
- * - Input: NDJSON, one JournalRecord JSON per line: a journal export line, or an MQTT payload (which
- *   is the record JSON itself). A line of `mosquitto_sub -v` output ("<topic> <payload>") is accepted
- *   too: text before the first " {" is taken as the topic and dropped. Blank lines, a leading BOM
- *   and CRLF line ends are tolerated.
+ * - Input: NDJSON, one JournalRecord JSON per line (a journal export line), or one MQTT payload per
+ *   line: a record object (the events topic) or a JSON array of records (the records topic packs
+ *   them). A line of `mosquitto_sub -v` output ("<topic> <payload>") is accepted too: text before
+ *   the first " {" or " [" is taken as the topic and dropped. Blank lines, a leading BOM and CRLF
+ *   line ends are tolerated. An object with neither `seq` nor `hash` (a gateway's retained status
+ *   message in a capture of `travelgate/#`) is not a record: it is skipped and counted.
  * - Duplicates (same seq; MQTT QoS 1 delivers at least once) are dropped when they are identical —
  *   byte-identical, or equal in canonical form (the form that is hashed), so key order and
  *   whitespace do not matter. A duplicate seq with different content is a failure.
@@ -28,6 +30,8 @@ export type ParseResult =
       records: JournalRecord[];
       /** Identical duplicates that were dropped. */
       duplicates: number;
+      /** Objects that are not records (status messages) and were skipped. */
+      skipped: number;
     }
   | {
       ok: false;
@@ -66,7 +70,7 @@ export async function parseNdjson(
   }
   const records = parser.records;
   if (options.sort) records.sort((a, b) => a.seq - b.seq);
-  return { ok: true, records, duplicates: parser.duplicates };
+  return { ok: true, records, duplicates: parser.duplicates, skipped: parser.skipped };
 }
 
 type ParseFailure = Extract<ParseResult, { ok: false }>;
@@ -74,6 +78,7 @@ type ParseFailure = Extract<ParseResult, { ok: false }>;
 class LineParser {
   readonly records: JournalRecord[] = [];
   duplicates = 0;
+  skipped = 0;
   #rest = '';
   #line = 0;
 
@@ -82,7 +87,7 @@ class LineParser {
     return this.#line;
   }
   /** seq -> index in `records` and digest of the raw line first seen with it. */
-  readonly #seen = new Map<number, { index: number; digest: string; line: number }>();
+  readonly #seen = new Map<number, { index: number; digest: string | undefined; line: number }>();
 
   /** Feed text; `end` flushes a last line without a newline. */
   text(text: string, end: boolean): ParseFailure | undefined {
@@ -100,8 +105,12 @@ class LineParser {
     let line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (this.#line === 1 && line.startsWith('\uFEFF')) line = line.slice(1);
     if (line.trim() === '') return undefined;
-    if (!line.trimStart().startsWith('{')) {
-      const at = line.indexOf(' {'); // `mosquitto_sub -v`: "<topic> <payload>"
+    const head = line.trimStart();
+    if (!head.startsWith('{') && !head.startsWith('[')) {
+      // `mosquitto_sub -v`: "<topic> <payload>"
+      const object = line.indexOf(' {');
+      const array = line.indexOf(' [');
+      const at = object < 0 ? array : array < 0 ? object : Math.min(object, array);
       if (at >= 0) line = line.slice(at + 1);
     }
     let value: unknown;
@@ -110,18 +119,34 @@ class LineParser {
     } catch (err) {
       return this.#fail(null, `not JSON: ${(err as Error).message}`);
     }
+    if (Array.isArray(value)) {
+      for (const element of value) {
+        const failure = this.#record(element, undefined);
+        if (failure) return failure;
+      }
+      return undefined;
+    }
+    return this.#record(value, line);
+  }
+
+  /** One record (`raw`: its exact text when it had a line of its own). */
+  #record(value: unknown, raw: string | undefined): ParseFailure | undefined {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       return this.#fail(null, 'not a JSON object');
     }
     const seq = (value as { seq?: unknown }).seq;
+    if (seq === undefined && (value as { hash?: unknown }).hash === undefined) {
+      this.skipped++;
+      return undefined;
+    }
     if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) {
       return this.#fail(null, 'a record without an integer seq');
     }
 
-    const digest = sha256Hex(line);
+    const digest = raw === undefined ? undefined : sha256Hex(raw);
     const seen = this.#seen.get(seq);
     if (seen) {
-      if (seen.digest === digest || sameCanonical(this.records[seen.index], value)) {
+      if ((digest !== undefined && seen.digest === digest) || sameCanonical(this.records[seen.index], value)) {
         this.duplicates++;
         return undefined;
       }

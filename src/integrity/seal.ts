@@ -36,9 +36,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import type { JournalRecord } from '../core/types.js';
+import { RECORD_VERSION, type ClockSyncState, type EventRecord, type JournalRecord } from '../core/types.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
-import type { UnhashedRecord } from './chain.js';
 
 /** What a seal record carries in `event.data`. */
 export interface SealData {
@@ -213,10 +212,13 @@ export function sealRecord(args: {
   head: Pick<JournalRecord, 'seq' | 'hash'>;
   privateKey: KeyObject;
   keyId?: string;
-}): UnhashedRecord {
+  clock?: ClockSyncState;
+}): Omit<EventRecord, 'prevHash' | 'hash'> {
   const head = { gateway: args.gateway, headSeq: args.head.seq, headHash: args.head.hash };
   const data = signHead(head, args.privateKey, args.keyId);
   return {
+    v: RECORD_VERSION,
+    clock: args.clock ?? 'unknown',
     seq: args.seq,
     kind: 'seal',
     gateway: args.gateway,
@@ -234,7 +236,7 @@ export function sealRecord(args: {
 
 /** The seal data of a record of kind 'seal', or a reason why it is malformed. */
 export function readSeal(record: JournalRecord): SealData | { error: string } {
-  const ev = record.event;
+  const ev = (record as { event?: unknown }).event as EventRecord['event'] | null | undefined;
   if (ev === null || typeof ev !== 'object' || ev.type !== 'seal') return { error: 'seal record without a seal event' };
   const d = ev.data;
   if (d === null || typeof d !== 'object') return { error: 'seal event without data' };

@@ -30,7 +30,7 @@ export interface SealableJournal {
   readonly lastSeq: number;
   record(seq: number): JournalRecord | undefined;
   appendSeal(build: (head: { seq: number; hash: string }) => GatewayEvent): Promise<JournalRecord>;
-  onCommit(listener: (records: JournalRecord[]) => void): () => void;
+  onCommit(listener: (records: readonly { readonly kind: string }[]) => void): () => void;
   flush(): Promise<void>;
 }
 
@@ -124,7 +124,7 @@ export class Sealer {
     this.#unsubscribe = undefined;
   }
 
-  #committed(records: JournalRecord[]): void {
+  #committed(records: readonly { readonly kind: string }[]): void {
     for (const r of records) {
       if (r.kind === 'seal') this.#unsealed = 0;
       else this.#unsealed++;
@@ -181,7 +181,7 @@ export class Sealer {
           privateKey,
           keyId: this.#keyId,
         });
-        return unhashed.event!;
+        return unhashed.event;
       });
       this.#seals++;
       this.#last = { seq: record.seq, headSeq: record.seq - 1 };

@@ -61,7 +61,8 @@ export interface VerifyFailure {
 
 export type VerifyResult = VerifyOk | VerifyFailure;
 
-const KINDS = new Set(['reading', 'event', 'seal']);
+/** Record kinds: version 2 writes acquisitions, events and seals; version 1 wrote readings. */
+const KINDS = new Set(['acquisition', 'reading', 'event', 'seal']);
 const HASH_CHUNK = 65_536; // records per chunk of the hash store
 
 /** Incremental verifier: `push` records in order, then `finish`. */
@@ -285,13 +286,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function shapeProblem(v: unknown): string | undefined {
   if (!isObject(v)) return 'not a JSON object';
   if (!Number.isSafeInteger(v.seq) || (v.seq as number) < 0) return 'seq is not a non-negative integer';
-  if (typeof v.kind !== 'string' || !KINDS.has(v.kind)) return 'kind is not reading, event or seal';
+  if (typeof v.kind !== 'string' || !KINDS.has(v.kind)) return 'kind is not acquisition, event or seal (or a version 1 reading)';
+  if (v.v !== undefined && v.v !== 2) return `format version ${String(v.v)} is not one this verifier knows (1 or 2)`;
   if (typeof v.gateway !== 'string') return 'gateway is not a string';
   if (typeof v.lab !== 'string') return 'lab is not a string';
   if (typeof v.time !== 'number' || !Number.isFinite(v.time)) return 'time is not a number';
   if (typeof v.prevHash !== 'string') return 'prevHash is not a string';
   if (typeof v.hash !== 'string' || !/^[0-9a-f]{64}$/.test(v.hash)) return 'hash is not a SHA-256 hex digest';
   if (v.kind === 'reading' && !isObject(v.reading)) return 'a reading record without a reading';
+  if (v.kind === 'acquisition' && (typeof v.device !== 'string' || !isObject(v.channels))) return 'an acquisition without a device or channels';
   if ((v.kind === 'event' || v.kind === 'seal') && !isObject(v.event)) {
     return `a record of kind ${v.kind} without an event`;
   }

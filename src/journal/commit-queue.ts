@@ -4,6 +4,8 @@
  * Contract:
  * - `enqueue(draft)` queues a record and returns a promise that resolves with the committed record
  *   (seq, prevHash, hash filled in) once the transaction holding it has committed.
+ * - Each record's canonical bytes and hash are made once (HashChain.link): the same bytes are
+ *   stored, handed to listeners (as StoredRecord, with the object) and, through them, sent.
  * - A batch is committed `commitIntervalMs` after the first record of an empty queue arrived
  *   (0: on the next turn of the event loop), or synchronously inside `enqueue` when `batchSize`
  *   records are pending, so one transaction never holds more than `batchSize` records.
@@ -11,15 +13,18 @@
  *   IMMEDIATE transaction inserts the rows. On failure the chain head and lastSeq are put back and
  *   every record of the batch is rejected (SQLITE_FULL becomes TgError TG_JOURNAL_FULL). A draft
  *   that cannot be hashed is rejected alone before the transaction and consumes no seq.
- * - Listeners run after a successful commit; a throwing listener is logged and skipped.
+ * - Listeners run after a successful commit, with the batch's records in seq order; a throwing
+ *   listener is logged and skipped. The records' objects are released after the last listener
+ *   (StoredRecord.release): a listener that keeps a record must take `.record` while it runs.
  */
 import type { Clock } from '../core/clock.js';
 import { TgError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { JournalRecord } from '../core/types.js';
-import type { HashChain } from '../integrity/chain.js';
-import { rowColumns, type Draft } from './records.js';
+import { RECORD_VERSION, type EventRecord, type JournalRecord } from '../core/types.js';
+import type { HashChain, LinkedRecord, UnhashedRecord } from '../integrity/chain.js';
+import { KIND_CODE, type Draft } from './records.js';
 import type { SqliteDb } from './schema.js';
+import { StoredRecord } from './stored.js';
 
 type Head = { seq: number; hash: string };
 type DraftSource = Draft | ((head: Head) => Draft);
@@ -30,7 +35,7 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-type Row = [number, string, number, string | null, string | null, string | null, string, string];
+type Row = [seq: number, kind: number, time: number, device: string | null, body: string, hash: Buffer];
 
 export interface CommitStats {
   batches: number;
@@ -64,18 +69,16 @@ export class CommitQueue {
   #stopped: Error | undefined;
   #lastSeq: number;
   #records: number;
-  #listeners: ((records: JournalRecord[]) => void)[] = [];
+  #listeners: ((records: StoredRecord[]) => void)[] = [];
   #stats: CommitStats = { batches: 0, failedBatches: 0, lastBatchSize: 0, lastCommitMs: 0, lastCommitAt: null };
 
   constructor(o: CommitQueueOptions) {
     this.#o = o;
     this.#lastSeq = o.lastSeq;
     this.#records = o.records;
-    const insert = o.db.prepare(
-      'INSERT INTO records (seq, kind, time, device, channel, standard, body, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    const insert = o.db.prepare('INSERT INTO records (seq, kind, time, device, body, hash) VALUES (?, ?, ?, ?, ?, ?)');
     const tx = o.db.transaction((rows: Row[]) => {
-      for (const row of rows) insert.run(...row);
+      for (const row of rows) insert.run(row);
     });
     this.#insertAll = (rows) => tx.immediate(rows);
   }
@@ -105,7 +108,7 @@ export class CommitQueue {
     this.#records -= n;
   }
 
-  onCommit(listener: (records: JournalRecord[]) => void): () => void {
+  onCommit(listener: (records: StoredRecord[]) => void): () => void {
     this.#listeners.push(listener);
     return () => {
       this.#listeners = this.#listeners.filter((l) => l !== listener);
@@ -171,24 +174,25 @@ export class CommitQueue {
     const started = this.#o.clock.monotonic();
     const { chain, gateway, lab } = this.#o;
     const startHead = chain.head;
-    const records: JournalRecord[] = [];
+    const records: StoredRecord[] = [];
     const owners: Pending[] = [];
     const rows: Row[] = [];
     let seq = this.#lastSeq;
     try {
       for (const p of batch) {
-        let record: JournalRecord;
+        let linked: LinkedRecord;
         try {
           const draft = typeof p.draft === 'function' ? p.draft({ seq, hash: chain.head }) : p.draft;
-          record = chain.append({ seq: seq + 1, gateway, lab, ...draft });
+          linked = chain.linkInPlace(unhashed(seq + 1, gateway, lab, draft));
         } catch (err) {
           p.reject(err); // this record only: it has no canonical form, or its seal could not be built
           continue;
         }
         seq += 1;
-        const c = rowColumns(record);
-        rows.push([seq, record.kind, record.time, c.device, c.channel, c.standard, JSON.stringify(record), record.hash]);
-        records.push(record);
+        const { record, body, digest } = linked;
+        const device = record.kind === 'acquisition' ? record.device : record.kind === 'reading' ? null : (record.event.device ?? null);
+        rows.push([seq, KIND_CODE[record.kind === 'reading' ? 'acquisition' : record.kind], record.time, device, body, digest]);
+        records.push(new StoredRecord(seq, record.kind === 'reading' ? 'acquisition' : record.kind, record.time, body, record.hash, record));
         owners.push(p);
       }
       if (rows.length === 0) return undefined;
@@ -208,7 +212,7 @@ export class CommitQueue {
       this.#stats.lastBatchSize = rows.length;
       this.#stats.lastCommitMs = this.#o.clock.monotonic() - started;
       this.#stats.lastCommitAt = this.#o.clock.now();
-      for (let i = 0; i < owners.length; i++) owners[i]!.resolve(records[i]!);
+      for (let i = 0; i < owners.length; i++) owners[i]!.resolve(records[i]!.record);
       for (const listener of this.#listeners) {
         try {
           listener(records);
@@ -216,6 +220,7 @@ export class CommitQueue {
           this.#o.log.warn({ err }, 'journal onCommit listener threw; ignored');
         }
       }
+      for (const r of records) r.release(); // listeners had the objects; from here on, the bytes
       return undefined;
     } finally {
       this.#committing = false;
@@ -223,6 +228,16 @@ export class CommitQueue {
       else this.#schedule();
     }
   }
+}
+
+/** The record a draft becomes at `seq`, its keys in one fixed order (one hidden class). */
+function unhashed(seq: number, gateway: string, lab: string, d: Draft): UnhashedRecord & { prevHash: string } {
+  if (d.kind === 'acquisition') {
+    return { v: RECORD_VERSION, seq, kind: 'acquisition', gateway, lab, time: d.time, clock: d.clock, device: d.device, channels: d.channels, prevHash: '' };
+  }
+  const r: Omit<EventRecord, 'hash'> = { v: RECORD_VERSION, seq, kind: d.kind, gateway, lab, time: d.time, clock: d.clock ?? 'unknown', event: d.event, prevHash: '' };
+  if (d.standard !== undefined) r.standard = d.standard;
+  return r;
 }
 
 function asJournalError(cause: unknown): unknown {

@@ -29,8 +29,10 @@
  */
 import type { Logger } from '../core/logger.js';
 import { TgError } from '../core/errors.js';
-import type { GatewayEvent, JournalRecord } from '../core/types.js';
-import { writeMeta, type SqliteDb } from './schema.js';
+import type { EventRecord, GatewayEvent } from '../core/types.js';
+import { KIND_CODE } from './records.js';
+import { deletePrefix } from './retention.js';
+import type { SqliteDb } from './schema.js';
 
 export type FullPolicy = 'stop' | 'drop_oldest';
 
@@ -52,9 +54,9 @@ export interface DiskCapHost {
   minCursor(): number | null;
   cursors(): { name: string; seq: number }[];
   /** Tell the commit queue that `n` rows were deleted. */
-  forget(n: number): void;
+  forget(n: number, upToSeq: number): void;
   /** Journal an event (never held by the cap). */
-  appendEvent(e: GatewayEvent): Promise<JournalRecord>;
+  appendEvent(e: GatewayEvent): Promise<unknown>;
 }
 
 export interface DiskCapStats {
@@ -179,11 +181,11 @@ export class DiskCap {
     // Earlier gap events that are dropped now would take their news with them: the new gap event
     // takes over their ranges and counts (the dropped seqs always form one prefix).
     const earlier: { firstSeq: number; count: number }[] = [];
-    const gapEvents = this.#h.db.prepare("SELECT body FROM records WHERE seq BETWEEN ? AND ? AND kind = 'event'").pluck();
+    const gapEvents = this.#h.db.prepare(`SELECT body FROM records WHERE seq BETWEEN ? AND ? AND kind = ${KIND_CODE.event}`).pluck();
     const dropped = this.#deleteDownTo(target, Number.POSITIVE_INFINITY, (from, upTo) => {
       for (const body of gapEvents.all(from, upTo) as string[]) {
         if (!body.includes('"type":"gap"')) continue;
-        const data = (JSON.parse(body) as JournalRecord).event?.data as { firstSeq?: unknown; count?: unknown } | undefined;
+        const data = (JSON.parse(body) as EventRecord).event?.data as { firstSeq?: unknown; count?: unknown } | undefined;
         if (typeof data?.firstSeq === 'number' && typeof data.count === 'number') earlier.push({ firstSeq: data.firstSeq, count: data.count });
       }
     });
@@ -267,9 +269,9 @@ export class DiskCap {
       const rows = Math.min(MAX_ROWS_PER_STEP, budget - deleted, Math.max(1, Math.ceil((used - target) / perRecord)));
       const upTo = Math.min(from + rows - 1, limit, this.#h.lastSeq());
       beforeDelete?.(from, upTo);
-      const n = deletePrefix(db, upTo);
+      const n = deletePrefix(db, upTo).deleted;
       if (n === 0) break;
-      this.#h.forget(n);
+      this.#h.forget(n, upTo);
       if (deleted === 0) first = from;
       deleted += n;
       last = upTo;
@@ -280,59 +282,4 @@ export class DiskCap {
   #journal(event: GatewayEvent): void {
     this.#h.appendEvent(event).catch((err: unknown) => this.#h.log.error({ err, type: event.type }, 'could not journal a disk-cap event'));
   }
-}
-
-/** Deletes records with seq ≤ upTo and records the anchor (as retention.ts does). */
-function deletePrefix(db: SqliteDb, upTo: number): number {
-  const run = db.transaction((): number => {
-    const anchor = db.prepare('SELECT seq, hash FROM records WHERE seq <= ? ORDER BY seq DESC LIMIT 1').get(upTo) as
-      | { seq: number; hash: string }
-      | undefined;
-    if (!anchor) return 0;
-    const { changes } = db.prepare('DELETE FROM records WHERE seq <= ?').run(upTo);
-    writeMeta(db, 'anchor_seq', String(anchor.seq));
-    writeMeta(db, 'anchor_hash', anchor.hash);
-    return changes;
-  });
-  const n = run.immediate();
-  if (n > 0) db.pragma('incremental_vacuum');
-  return n;
-}
-
-/**
- * Applies retention every `everyMs` (default one minute): deletes records older than `retentionMs`
- * that every sink delivered, `maxRowsPerStep` at a time so the event loop stays responsive.
- * Returns the function that stops the schedule.
- */
-export function scheduleRetention(
-  journal: { applyRetention(cutoffUtcMs: number, maxRows?: number): number },
-  options: { retentionMs: number; now: () => number; log: Logger; everyMs?: number; maxRowsPerStep?: number },
-): () => void {
-  const step = options.maxRowsPerStep ?? 10_000;
-  let stopped = false;
-  let running = false;
-  const run = async () => {
-    if (running || stopped) return;
-    running = true;
-    let total = 0;
-    try {
-      for (;;) {
-        const n = journal.applyRetention(options.now() - options.retentionMs, step);
-        total += n;
-        if (n < step || stopped) break;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      if (total > 0) options.log.info({ deleted: total }, 'retention: deleted delivered records past the retention age');
-    } catch (err) {
-      if (!stopped) options.log.warn({ err }, 'retention run failed');
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(() => void run(), options.everyMs ?? 60_000).unref();
-  void run();
-  return () => {
-    stopped = true;
-    clearInterval(timer);
-  };
 }

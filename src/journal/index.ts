@@ -3,3 +3,4 @@ export { Journal, type JournalOptions, type JournalStats, type CommitListener } 
 export type { CommitStats } from './commit-queue.js';
 export type { RecentFilter } from './queries.js';
 export { SCHEMA_VERSION } from './schema.js';
+export type { CommittedRecord } from './stored.js';

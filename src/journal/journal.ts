@@ -1,7 +1,7 @@
 /**
- * The journal: the gateway's single source of truth. A reading is *acknowledged* when the promise
- * returned by `appendReading` resolves, which happens only after the SQLite transaction holding its
- * row committed (with synchronous=FULL, durably on disk).
+ * The journal: the gateway's single source of truth. An acquisition is *acknowledged* when the
+ * promise returned by `appendAcquisition` resolves, which happens only after the SQLite transaction
+ * holding its row committed (with synchronous=FULL, durably on disk).
  *
  * Contract:
  * - Group commit: appends are queued and committed together, every `commitIntervalMs` (real time:
@@ -10,14 +10,17 @@
  *   extends the hash chain (`src/integrity/chain.ts`) and inserts the rows. If the transaction
  *   fails, seq and chain head roll back and every promise of that batch rejects: no gap, no fork.
  *   A record that cannot be hashed (found before the transaction) is rejected alone and takes no seq.
- * - Every record carries `clock` ('yes'/'no'/'unknown', from the `clockSync` provider, read at
- *   append time), so its clock's provenance is covered by its hash.
+ * - Every record carries `clock` ('yes'/'no'/'unknown'), covered by its hash: an acquisition the
+ *   state acquisition read when it took it (and flagged its channels by, before the checks), an
+ *   event or seal the `clockSync` provider's state at append time.
+ * - A bounded in-memory tail (tail.ts) keeps the latest committed records with their bytes:
+ *   `entries` serves sinks from it while they keep up and from SQLite when they fell behind.
  * - On open, numbering and chain continue from the last stored record (or from the retention
  *   anchor when retention emptied the table).
  * - `onCommit` listeners run after each committed batch, in commit order; a listener that throws is
  *   logged and the journal carries on. Listeners must not mutate the records they are given.
  * - With `maxSizeBytes`, the disk cap (disk-cap.ts) bounds the file: at the cap, delivered records
- *   go first; then, per `fullPolicy`, readings wait for space (`stop`) or the oldest records are
+ *   go first; then, per `fullPolicy`, acquisitions wait for space (`stop`) or the oldest records are
  *   dropped with a journaled `gap` event (`drop_oldest`). Events and seals are never held.
  * - After `close()` (which flushes first) appends reject with TgError TG_JOURNAL_CLOSED, and so do
  *   queries. A journal opened `readonly` serves queries and refuses appends the same way.
@@ -27,13 +30,16 @@ import { statSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
 import { TgError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { ClockSyncState, GatewayEvent, JournalRecord, Reading, ReadingAnnotations } from '../core/types.js';
+import type { RecordReading } from '../core/records.js';
+import type { Acquisition, ClockSyncState, GatewayEvent, JournalRecord } from '../core/types.js';
 import type { ClockSyncProvider } from '../core/clock-sync.js';
 import { HashChain } from '../integrity/chain.js';
 import { CommitQueue, type CommitStats } from './commit-queue.js';
 import { CursorStore } from './cursors.js';
 import { JournalQueries, type RecentFilter } from './queries.js';
-import { eventDraft, readingDraft, type Draft } from './records.js';
+import { acquisitionDraft, eventDraft, type Draft } from './records.js';
+import type { CommittedRecord } from './stored.js';
+import { RecordTail } from './tail.js';
 import { deleteExpired } from './retention.js';
 import { DiskCap, type DiskCapStats, type FullPolicy } from './disk-cap.js';
 import { openJournalDb, readMeta, type SqliteDb } from './schema.js';
@@ -55,9 +61,11 @@ export interface JournalOptions {
   maxSizeBytes?: number;
   /** Default 'stop': readings wait for space. 'drop_oldest': the oldest records go, with a gap event. */
   fullPolicy?: FullPolicy;
-  /** Clock provenance stamped on every record as `clock` (default: always 'unknown'). A reading
-   *  appended while it says 'no' also gets the `clock_unsynced` flag. */
+  /** Clock provenance stamped on events and seals as `clock` (default: always 'unknown');
+   *  acquisitions carry their own. */
   clockSync?: ClockSyncProvider;
+  /** Bounds of the in-memory tail the sinks read from (default 4096 records, 12 MiB). */
+  tail?: { maxRecords: number; maxBytes: number };
 }
 
 export interface JournalStats {
@@ -67,7 +75,8 @@ export interface JournalStats {
   sizeBytes: number;
 }
 
-export type CommitListener = (records: JournalRecord[]) => void;
+/** Called with each committed batch, in seq order; listeners must not mutate what they are given. */
+export type CommitListener = (records: readonly CommittedRecord[]) => void;
 
 export class Journal {
   readonly path: string;
@@ -80,6 +89,8 @@ export class Journal {
   readonly #readonly: boolean;
   readonly #cap: DiskCap | undefined;
   readonly #clockSync: ClockSyncProvider;
+  readonly #tail: RecordTail;
+  readonly #encoders: ((r: JournalRecord) => string)[] = [];
   #closed = false;
 
   static open(opts: JournalOptions): Journal {
@@ -110,6 +121,7 @@ export class Journal {
     this.#readonly = opts.readonly ?? false;
     this.#clockSync = opts.clockSync ?? { state: () => 'unknown' };
     this.#queries = new JournalQueries(db);
+    this.#tail = new RecordTail(opts.tail ?? { maxRecords: 4096, maxBytes: 12 * 1024 * 1024 });
     this.#cursors = new CursorStore(db, () => opts.clock.now());
     const tail = this.#queries.last() ?? this.anchor() ?? { seq: 0, hash: '' };
     const count = db.prepare('SELECT COUNT(*) FROM records').pluck().get() as number;
@@ -135,7 +147,7 @@ export class Journal {
           records: () => this.#queue.records,
           minCursor: () => this.#cursors.min(),
           cursors: () => this.#cursors.all().map(({ name, seq }) => ({ name, seq })),
-          forget: (n) => this.#queue.forget(n),
+          forget: (n, upTo) => this.#forget(n, upTo),
           appendEvent: (e) => this.appendEvent(e),
         },
         { maxBytes: opts.maxSizeBytes, policy: opts.fullPolicy ?? 'stop' },
@@ -144,6 +156,10 @@ export class Journal {
       this.#queue.onCommit(() => cap.schedule());
       cap.schedule(); // a journal reopened over its cap
     }
+    this.#queue.onCommit((batch) => {
+      if (this.#encoders.length > 0) for (const r of batch) r.encoded = this.#encoders.map((e) => tryEncode(e, r.record));
+      this.#tail.push(batch);
+    });
     opts.log.info({ path: opts.path, lastSeq: tail.seq, records: count }, 'journal opened');
   }
 
@@ -166,9 +182,9 @@ export class Journal {
     return this.#queue.stats();
   }
 
-  /** `annotations`: the standard (a string) or what the checks add (standard, verdicts, verified). */
-  appendReading(r: Reading, annotations?: string | ReadingAnnotations): Promise<JournalRecord> {
-    return this.#append(() => this.#stamp(readingDraft(r, annotations)), true);
+  /** One acquisition, flags and the checks' annotations decided. The journal takes ownership. */
+  appendAcquisition(a: Acquisition): Promise<JournalRecord> {
+    return this.#append(() => acquisitionDraft(a), true);
   }
 
   appendEvent(e: GatewayEvent, kind: 'event' | 'seal' = 'event'): Promise<JournalRecord> {
@@ -184,15 +200,13 @@ export class Journal {
     return this.#queue.enqueue((head) => this.#stamp(eventDraft(build(head), 'seal')));
   }
 
-  /** Clock provenance, read when the record is appended (a seal: when it is built). */
-  #stamp(draft: Draft): Draft & { clock: ClockSyncState } {
-    const clock = this.#clockSync.state();
-    const flags = draft.reading?.flags;
-    if (clock === 'no' && flags && !flags.includes('clock_unsynced')) flags.push('clock_unsynced');
+  /** An event's clock provenance, read when it is appended (a seal: when it is built). */
+  #stamp(draft: Draft): Draft {
+    const clock: ClockSyncState = this.#clockSync.state();
     return { ...draft, clock };
   }
 
-  /** `capped`: a reading, which waits (or is refused) while the disk cap says full. */
+  /** `capped`: an acquisition, which waits (or is refused) while the disk cap says full. */
   #append(makeDraft: () => Draft, capped = false): Promise<JournalRecord> {
     if (this.#closed || this.#readonly) return Promise.reject(this.#closedError());
     try {
@@ -234,7 +248,24 @@ export class Journal {
     return this.#queue.onCommit(listener);
   }
 
-  recentReadings(filter: RecentFilter): JournalRecord[] {
+  /**
+   * Registers a sink's encoding: it runs on every record at commit, while the record's object is
+   * in memory, and the result stays with the record in the tail. Returns the function that gives
+   * a committed record's encoding (made at commit, or now for a record read back from SQLite).
+   */
+  addEncoder(encode: (r: JournalRecord) => string): (r: CommittedRecord) => string {
+    const slot = this.#encoders.push(encode) - 1;
+    return (r) => (r as { encoded?: (string | undefined)[] }).encoded?.[slot] ?? encode(r.record);
+  }
+
+  /** Acquisition records newest first (by time for one device, by seq across devices). */
+  recentAcquisitions(filter: Omit<RecentFilter, 'channel'>): JournalRecord[] {
+    this.#open();
+    return this.#queries.recentAcquisitions(filter);
+  }
+
+  /** Channel readings newest first. */
+  recentReadings(filter: RecentFilter): RecordReading[] {
     this.#open();
     return this.#queries.recentReadings(filter);
   }
@@ -244,14 +275,23 @@ export class Journal {
     return this.#queries.recentEvents(filter);
   }
 
-  range(fromSeq: number, limit: number): JournalRecord[] {
+  /** Committed records from `fromSeq` on, in seq order: from the in-memory tail when it still
+   *  holds `fromSeq`, else from SQLite. Their JSON and objects are made on demand. */
+  entries(fromSeq: number, limit: number): CommittedRecord[] {
     this.#open();
-    return this.#queries.range(fromSeq, limit);
+    if (!Number.isFinite(fromSeq)) throw new RangeError(`fromSeq must be a finite number, got ${fromSeq}`);
+    if (limit <= 0) return [];
+    const from = Math.ceil(fromSeq);
+    return this.#tail.slice(from, limit) ?? this.#queries.range(from, limit);
+  }
+
+  range(fromSeq: number, limit: number): JournalRecord[] {
+    return this.entries(fromSeq, limit).map((r) => r.record);
   }
 
   record(seq: number): JournalRecord | undefined {
     this.#open();
-    return this.#queries.record(seq);
+    return (this.#tail.slice(seq, 1)?.[0] ?? this.#queries.record(seq))?.record;
   }
 
   stats(): JournalStats {
@@ -301,15 +341,21 @@ export class Journal {
   applyRetention(cutoffUtcMs: number, maxRows = Number.POSITIVE_INFINITY): number {
     this.#open();
     if (this.#readonly) throw this.#closedError();
-    const { deleted } = deleteExpired(this.#db, {
+    const { deleted, anchor } = deleteExpired(this.#db, {
       cutoffUtcMs,
       minCursor: this.#cursors.min(),
       lastSeq: this.#queue.lastSeq,
       maxRows,
     });
-    this.#queue.forget(deleted);
+    if (anchor) this.#forget(deleted, anchor.seq);
     if (deleted > 0) this.#cap?.schedule();
     return deleted;
+  }
+
+  /** `n` records up to `upToSeq` were deleted. */
+  #forget(n: number, upToSeq: number): void {
+    this.#queue.forget(n);
+    this.#tail.forget(upToSeq);
   }
 
   /** The size cap's state and counters (dropped, refused), or null when no cap is configured. */
@@ -324,6 +370,15 @@ export class Journal {
 
   #closedError(): TgError {
     return new TgError('TG_JOURNAL_CLOSED', this.#readonly && !this.#closed ? `${this.path} is open read-only` : this.path);
+  }
+}
+
+/** An encoder's output, or undefined when it threw (the sink encodes again and meets the error itself). */
+function tryEncode(encode: (r: JournalRecord) => string, record: JournalRecord): string | undefined {
+  try {
+    return encode(record);
+  } catch {
+    return undefined;
   }
 }
 

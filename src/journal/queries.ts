@@ -2,29 +2,47 @@
  * Read-side queries over the journal file, each a prepared statement.
  *
  * Contract:
- * - Every query returns records exactly as they were hashed (parsed from `records.body`), so a
- *   caller can re-hash them and compare with `hash`.
- * - `recentReadings` is newest first by reading time (ties: higher seq first), optionally filtered
- *   by device, channel and a lower time bound; each filter combination has an index whose order is
- *   the query's order, so the cost is that of `limit` rows however large the journal is.
- * - `range(fromSeq, limit)` is seq order from `fromSeq` inclusive (sinks and export page with it).
+ * - Records come back exactly as they were hashed: `StoredRecord`s over the stored canonical body
+ *   and hash, parsed into objects only when a reader asks for one.
+ * - `recentAcquisitions` is newest first: by time (ties: higher seq first) for one device, through
+ *   the (device, time) index, so the cost is that of `limit` rows however large the journal is;
+ *   by seq across devices (acquisitions are committed in about time order).
+ * - `recentReadings` lists channel readings newest first, reading as many acquisitions as it needs.
+ * - `range(fromSeq, limit)` is seq order from `fromSeq` inclusive (sinks, export and replay page
+ *   with it).
  */
+import type { RecordReading } from '../core/records.js';
+import { readingsOf } from '../core/records.js';
 import type { JournalRecord } from '../core/types.js';
+import { KIND_CODE } from './records.js';
 import type { SqliteDb, Stmt } from './schema.js';
+import { kindOfCode, StoredRecord } from './stored.js';
 
 export interface RecentFilter {
   device?: string;
+  /** Only readings of this channel (`recentReadings`). */
   channel?: string;
   /** Lower bound on the record's time, UTC ms, inclusive. */
   since?: number;
   limit: number;
 }
 
+interface Row {
+  seq: number;
+  kind: number;
+  time: number;
+  body: string;
+  hash: Buffer;
+}
+
 /** Below any UTC ms a record can carry. */
 const NO_LOWER_BOUND = -Number.MAX_SAFE_INTEGER;
+/** Acquisitions read per step while collecting readings of one channel. */
+const READINGS_PAGE = 500;
 
 export class JournalQueries {
-  readonly #recent: Record<'all' | 'device' | 'channel' | 'both', Stmt>;
+  readonly #recentByDevice: Stmt;
+  readonly #recentAll: Stmt;
   readonly #recentEvents: Stmt;
   readonly #recentEventsNoSeals: Stmt;
   readonly #range: Stmt;
@@ -33,49 +51,65 @@ export class JournalQueries {
   readonly #bySeq: Stmt;
 
   constructor(db: SqliteDb) {
-    const sel = 'SELECT body FROM records WHERE';
-    const order = 'ORDER BY time DESC, seq DESC LIMIT ?';
-    this.#recent = {
-      all: db.prepare(`${sel} kind = 'reading' AND time >= ? ${order}`).pluck(),
-      device: db.prepare(`${sel} kind = 'reading' AND device = ? AND time >= ? ${order}`).pluck(),
-      // Channel names are per device; without a device the (kind, time) index plus a filter serves.
-      channel: db.prepare(`${sel} kind = 'reading' AND channel = ? AND time >= ? ${order}`).pluck(),
-      both: db.prepare(`${sel} kind = 'reading' AND device = ? AND channel = ? AND time >= ? ${order}`).pluck(),
-    };
-    this.#recentEvents = db.prepare(`${sel} kind IN ('event', 'seal') AND time >= ? ${order}`).pluck();
-    this.#recentEventsNoSeals = db.prepare(`${sel} kind = 'event' AND time >= ? ${order}`).pluck();
-    this.#range = db.prepare('SELECT body FROM records WHERE seq >= ? ORDER BY seq LIMIT ?').pluck();
+    const cols = 'SELECT seq, kind, time, body, hash FROM records';
+    // The literal `kind = 1` / `kind <> 1` terms are what let SQLite use the partial indexes.
+    this.#recentByDevice = db.prepare(
+      `${cols} WHERE kind = ${KIND_CODE.acquisition} AND device = ? AND time >= ? AND (time < ? OR (time = ? AND seq < ?)) ORDER BY time DESC, seq DESC LIMIT ?`,
+    );
+    this.#recentAll = db.prepare(`${cols} WHERE seq < ? AND kind = ${KIND_CODE.acquisition} AND time >= ? ORDER BY seq DESC LIMIT ?`);
+    this.#recentEvents = db.prepare(`${cols} WHERE kind <> ${KIND_CODE.acquisition} AND time >= ? ORDER BY time DESC, seq DESC LIMIT ?`);
+    this.#recentEventsNoSeals = db.prepare(
+      `${cols} WHERE kind <> ${KIND_CODE.acquisition} AND kind = ${KIND_CODE.event} AND time >= ? ORDER BY time DESC, seq DESC LIMIT ?`,
+    );
+    this.#range = db.prepare(`${cols} WHERE seq >= ? ORDER BY seq LIMIT ?`);
     this.#first = db.prepare('SELECT MIN(seq) FROM records').pluck();
     this.#last = db.prepare('SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1');
-    this.#bySeq = db.prepare('SELECT body FROM records WHERE seq = ?').pluck();
+    this.#bySeq = db.prepare(`${cols} WHERE seq = ?`);
   }
 
-  recentReadings(filter: RecentFilter): JournalRecord[] {
+  /** Acquisition records newest first (see the contract); `before` pages on (time, seq). */
+  recentAcquisitions(filter: Omit<RecentFilter, 'channel'>, before?: { time: number; seq: number }): JournalRecord[] {
     const limit = checkLimit(filter.limit);
     const since = filter.since ?? NO_LOWER_BOUND;
-    const { device, channel } = filter;
-    let bodies: unknown[];
-    if (device !== undefined && channel !== undefined) bodies = this.#recent.both.all(device, channel, since, limit);
-    else if (device !== undefined) bodies = this.#recent.device.all(device, since, limit);
-    else if (channel !== undefined) bodies = this.#recent.channel.all(channel, since, limit);
-    else bodies = this.#recent.all.all(since, limit);
-    return bodies.map(parse);
+    const rows =
+      filter.device !== undefined
+        ? this.#recentByDevice.all(filter.device, since, before?.time ?? Number.MAX_VALUE, before?.time ?? Number.MAX_VALUE, before?.seq ?? Number.MAX_SAFE_INTEGER, limit)
+        : this.#recentAll.all(before?.seq ?? Number.MAX_SAFE_INTEGER, since, limit);
+    return (rows as Row[]).map((r) => stored(r).record);
+  }
+
+  /** Channel readings newest first, at most `limit`. */
+  recentReadings(filter: RecentFilter): RecordReading[] {
+    const limit = checkLimit(filter.limit);
+    const out: RecordReading[] = [];
+    let before: { time: number; seq: number } | undefined;
+    while (out.length < limit) {
+      const page = this.recentAcquisitions({ ...filter, limit: READINGS_PAGE }, before);
+      for (const record of page) {
+        const readings = readingsOf(record, filter.channel);
+        for (const r of readings) if (out.length < limit) out.push(r);
+      }
+      if (page.length < READINGS_PAGE) break;
+      const last = page[page.length - 1]!;
+      before = { time: last.time, seq: last.seq };
+    }
+    return out;
   }
 
   /** Events and seals (only events with `seals: false`), newest first by their time. */
   recentEvents(filter: { since?: number; limit: number; seals?: boolean }): JournalRecord[] {
     const stmt = filter.seals === false ? this.#recentEventsNoSeals : this.#recentEvents;
-    return stmt.all(filter.since ?? NO_LOWER_BOUND, checkLimit(filter.limit)).map(parse);
+    return (stmt.all(filter.since ?? NO_LOWER_BOUND, checkLimit(filter.limit)) as Row[]).map((r) => stored(r).record);
   }
 
-  range(fromSeq: number, limit: number): JournalRecord[] {
+  range(fromSeq: number, limit: number): StoredRecord[] {
     if (!Number.isFinite(fromSeq)) throw new RangeError(`fromSeq must be a finite number, got ${fromSeq}`);
-    return this.#range.all(Math.ceil(fromSeq), checkLimit(limit)).map(parse);
+    return (this.#range.all(Math.ceil(fromSeq), checkLimit(limit)) as Row[]).map(stored);
   }
 
-  record(seq: number): JournalRecord | undefined {
-    const body = this.#bySeq.get(seq);
-    return body === undefined ? undefined : parse(body);
+  record(seq: number): StoredRecord | undefined {
+    const row = this.#bySeq.get(seq) as Row | undefined;
+    return row === undefined ? undefined : stored(row);
   }
 
   firstSeq(): number | null {
@@ -84,15 +118,16 @@ export class JournalQueries {
 
   /** The newest stored record's seq and hash, if any. */
   last(): { seq: number; hash: string } | undefined {
-    return this.#last.get() as { seq: number; hash: string } | undefined;
+    const row = this.#last.get() as { seq: number; hash: Buffer } | undefined;
+    return row === undefined ? undefined : { seq: row.seq, hash: row.hash.toString('hex') };
   }
+}
+
+function stored(row: Row): StoredRecord {
+  return new StoredRecord(row.seq, kindOfCode(row.kind), row.time, row.body, row.hash.toString('hex'));
 }
 
 function checkLimit(limit: number): number {
   if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
   return limit;
-}
-
-function parse(body: unknown): JournalRecord {
-  return JSON.parse(body as string) as JournalRecord;
 }

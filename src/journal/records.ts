@@ -1,95 +1,76 @@
 /**
- * Turning readings and events into journal records, and records into table rows.
+ * Turning acquisitions and events into journal drafts, and records into table rows.
  *
  * Contract:
- * - `readingDraft` / `eventDraft` validate at append time, so a malformed reading is refused on its
- *   own (a TypeError for that one append) instead of failing the whole group commit later: every
- *   number must be finite (JSON and RFC 8785 have no NaN or Infinity; a missing value is `null`
- *   with a quality flag), times are UTC ms.
- * - A draft is a copy: the caller may reuse or mutate its Reading after `append` returns without
- *   changing what gets hashed.
+ * - `acquisitionDraft` / `eventDraft` validate at append time, so a malformed acquisition is
+ *   refused on its own (a TypeError for that one append) instead of failing the whole group commit
+ *   later: every number must be finite (JSON and RFC 8785 have no NaN or Infinity; a missing value
+ *   is `null` with a quality flag), times are UTC ms, channel names are non-empty.
+ * - The journal takes ownership of an acquisition: the caller must not change it after `append`
+ *   (acquisition builds a fresh one per cycle; copying it here would cost every value a copy).
+ *   An event is copied (events are rare and their `data` is free-form).
  * - Optional fields that are absent stay absent (never `undefined` or `null`), so the record read
  *   back from the table is exactly the record that was hashed.
  */
-import type { GatewayEvent, JournalRecord, Reading, ReadingAnnotations, RecordKind } from '../core/types.js';
+import type { Acquisition, ClockSyncState, GatewayEvent, RecordKind } from '../core/types.js';
 
 /** A record before the journal numbers and chains it. */
-export type Draft = Pick<JournalRecord, 'kind' | 'time' | 'reading' | 'event' | 'standard' | 'verdicts' | 'verified'>;
+export type Draft =
+  | { kind: 'acquisition'; time: number; clock: ClockSyncState; device: string; channels: Acquisition['channels'] }
+  | { kind: 'event' | 'seal'; time: number; clock?: ClockSyncState; event: GatewayEvent; standard?: string };
 
-/** `annotations` is what the checks add (standard, verdicts, verified); a string is the standard. */
-export function readingDraft(r: Reading, annotations?: string | ReadingAnnotations): Draft {
-  const ann: ReadingAnnotations = typeof annotations === 'string' ? { standard: annotations } : (annotations ?? {});
-  const standard = ann.standard;
-  if (r === null || typeof r !== 'object') throw new TypeError('a reading is an object');
-  for (const key of ['device', 'channel', 'quantity', 'unit'] as const) {
-    if (typeof r[key] !== 'string') throw new TypeError(`reading.${key} must be a string`);
-  }
-  checkTime(r.time, 'reading.time');
-  if (r.value !== null && !Number.isFinite(r.value)) {
-    throw new TypeError(`reading ${r.device}/${r.channel}: value must be a finite number or null, got ${r.value}`);
-  }
-  if (r.u !== undefined && !Number.isFinite(r.u)) throw new TypeError(`reading ${r.device}/${r.channel}: u must be finite`);
-  if (!Array.isArray(r.flags)) throw new TypeError('reading.flags must be an array');
-  if (standard !== undefined && typeof standard !== 'string') throw new TypeError('standard must be a string');
+/** `records.kind` in the table: a small integer instead of a repeated string. */
+export const KIND_CODE = { acquisition: 1, event: 2, seal: 3 } as const satisfies Record<RecordKind, number>;
+/** Version 1 reading records (migrated journals) are acquisitions for every query. */
+export const LEGACY_READING_CODE = KIND_CODE.acquisition;
 
-  const reading: Reading = {
-    device: r.device,
-    channel: r.channel,
-    quantity: r.quantity,
-    value: r.value,
-    unit: r.unit,
-    time: r.time,
-    flags: [...r.flags],
-  };
-  if (r.u !== undefined) reading.u = r.u;
-  if (r.extra !== undefined) {
-    for (const [k, v] of Object.entries(r.extra)) {
-      if (typeof v === 'number' && !Number.isFinite(v)) throw new TypeError(`reading.extra.${k} must be finite`);
+const CLOCK_STATES = new Set<unknown>(['yes', 'no', 'unknown']);
+
+export function acquisitionDraft(a: Acquisition): Draft {
+  if (a === null || typeof a !== 'object') throw new TypeError('an acquisition is an object');
+  if (typeof a.device !== 'string' || a.device.length === 0) throw new TypeError('acquisition.device must be a non-empty string');
+  checkTime(a.time, 'acquisition.time');
+  if (!CLOCK_STATES.has(a.clock)) throw new TypeError(`acquisition.clock must be yes, no or unknown, got ${String(a.clock)}`);
+  if (a.channels === null || typeof a.channels !== 'object') throw new TypeError('acquisition.channels must be an object');
+  for (const name in a.channels) {
+    const c = a.channels[name]!;
+    const where = `${a.device}/${name}`;
+    if (name.length === 0 || name === '__proto__') throw new TypeError(`${a.device}: channel name "${name}" is not usable`);
+    if (typeof c.quantity !== 'string' || typeof c.unit !== 'string') throw new TypeError(`${where}: quantity and unit must be strings`);
+    if (c.value !== null && !Number.isFinite(c.value)) throw new TypeError(`${where}: value must be a finite number or null, got ${c.value}`);
+    if (c.u !== undefined && !Number.isFinite(c.u)) throw new TypeError(`${where}: u must be finite`);
+    if (c.flags !== undefined && !Array.isArray(c.flags)) throw new TypeError(`${where}: flags must be an array`);
+    if (c.verified !== undefined && typeof c.verified !== 'boolean') throw new TypeError(`${where}: verified must be a boolean`);
+    if (c.extra !== undefined) {
+      for (const k in c.extra) {
+        const v = c.extra[k];
+        if (typeof v === 'number' ? !Number.isFinite(v) : typeof v !== 'string' && typeof v !== 'boolean') {
+          throw new TypeError(`${where}: extra.${k} must be a finite number, a string or a boolean`);
+        }
+      }
     }
-    reading.extra = { ...r.extra };
+    if (c.verdicts !== undefined) {
+      for (const v of c.verdicts) {
+        if (typeof v.check !== 'string' || typeof v.result !== 'string') throw new TypeError(`${where}: a verdict has a check and a result`);
+        if (v.value !== undefined && !Number.isFinite(v.value)) throw new TypeError(`${where}: verdict ${v.check} value must be finite`);
+      }
+    }
   }
-  const draft: Draft = { kind: 'reading', time: r.time, reading };
-  if (standard !== undefined) draft.standard = standard;
-  if (ann.verdicts !== undefined) {
-    if (!Array.isArray(ann.verdicts)) throw new TypeError('verdicts must be an array');
-    draft.verdicts = ann.verdicts.map((v) => {
-      if (typeof v.check !== 'string' || typeof v.result !== 'string') throw new TypeError('a verdict has a check and a result');
-      if (v.value !== undefined && !Number.isFinite(v.value)) throw new TypeError(`verdict ${v.check}: value must be finite`);
-      const copy: (typeof ann.verdicts)[number] = { check: v.check, result: v.result };
-      if (v.value !== undefined) copy.value = v.value;
-      if (v.detail !== undefined) copy.detail = v.detail;
-      return copy;
-    });
-  }
-  if (ann.verified !== undefined) {
-    if (typeof ann.verified !== 'boolean') throw new TypeError('verified must be a boolean');
-    draft.verified = ann.verified;
-  }
-  return draft;
+  return { kind: 'acquisition', time: a.time, clock: a.clock, device: a.device, channels: a.channels };
 }
 
-export function eventDraft(e: GatewayEvent, kind: Extract<RecordKind, 'event' | 'seal'>): Draft {
+export function eventDraft(e: GatewayEvent, kind: 'event' | 'seal'): Draft {
   if (e === null || typeof e !== 'object') throw new TypeError('an event is an object');
   if (kind !== 'event' && kind !== 'seal') throw new TypeError(`an event record is of kind event or seal, not ${String(kind)}`);
   if (typeof e.type !== 'string' || typeof e.message !== 'string') throw new TypeError('event.type and event.message must be strings');
   checkTime(e.time, 'event.time');
-  // Events are rare and `data` is free-form: a deep copy through JSON both detaches it from the
-  // caller and drops what JSON cannot hold (undefined properties). Non-finite numbers would become
-  // null silently, so refuse them first.
+  // A deep copy through JSON both detaches `data` from the caller and drops what JSON cannot hold
+  // (undefined properties). Non-finite numbers would become null silently, so refuse them first.
   rejectNonFinite(e, 'event');
   const event = JSON.parse(JSON.stringify(e)) as GatewayEvent;
   const draft: Draft = { kind, time: e.time, event };
   if (e.standard !== undefined) draft.standard = e.standard;
   return draft;
-}
-
-/** The indexed columns of a record's row, in `records` column order after seq/kind/time. */
-export function rowColumns(r: JournalRecord): { device: string | null; channel: string | null; standard: string | null } {
-  return {
-    device: r.reading?.device ?? r.event?.device ?? null,
-    channel: r.reading?.channel ?? null,
-    standard: r.standard ?? null,
-  };
 }
 
 function checkTime(t: unknown, what: string): void {

@@ -8,43 +8,49 @@
  * - A journal belongs to one gateway: `meta.gateway` is written when the file is created and a
  *   journal written by another gateway id is refused with TG_CONFIG_INVALID (merging two chains
  *   into one file would break both the numbering and the hash chain).
- * - A file whose schema version is newer than this code knows is refused the same way.
+ * - A file whose schema version is newer than this code knows is refused the same way. A version 1
+ *   file (one row per value) is converted in place when opened read-write (migrate-v1.ts).
  * - Read-only opens never create or change anything; the file must exist.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { TgError } from '../core/errors.js';
+import { migrateFromV1 } from './migrate-v1.js';
 
 export type SqliteDb = Database.Database;
 /** A prepared statement with positional parameters. */
 export type Stmt = Database.Statement<unknown[], unknown>;
 
-export const SCHEMA_VERSION = 1;
+/** 2: one record per acquisition, canonical bodies, binary hashes (1: one JSON row per value). */
+export const SCHEMA_VERSION = 2;
 
 /** Milliseconds a connection waits for another connection's write lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
 
 /**
- * `records.body` is the JSON of the full JournalRecord (hash included) and is what every query
- * returns; the other columns are copies for indexing only. `time` is the record's UTC ms (a
- * reading's or event's own time stamp). Retention deletes a prefix of `seq` and remembers the last
- * deleted record in `meta` (anchor_seq, anchor_hash) so numbering and chain continue after it.
+ * `records.body` is the record's canonical form without its hash (the exact bytes that were
+ * hashed) and `records.hash` the raw 32-byte SHA-256 of it: nothing is stored twice, and the record
+ * as exported or sent is `recordJson(body, hex(hash))`. `kind` is KIND_CODE (1 acquisition, 2 event,
+ * 3 seal); `time` is the record's UTC ms and `device` the acquisition's (or the event's) device,
+ * copies for the two partial indexes: acquisitions by device and time, events and seals by time.
+ * Retention deletes a prefix of `seq` and remembers the last deleted record in `meta` (anchor_seq,
+ * anchor_hash) so numbering and chain continue after it.
  */
-const DDL = `
+export const RECORDS_DDL = `
 CREATE TABLE IF NOT EXISTS records (
-  seq      INTEGER PRIMARY KEY,
-  kind     TEXT    NOT NULL,
-  time     INTEGER NOT NULL,
-  device   TEXT,
-  channel  TEXT,
-  standard TEXT,
-  body     TEXT    NOT NULL,
-  hash     TEXT    NOT NULL
+  seq    INTEGER PRIMARY KEY,
+  kind   INTEGER NOT NULL,
+  time   INTEGER NOT NULL,
+  device TEXT,
+  body   TEXT    NOT NULL,
+  hash   BLOB    NOT NULL
 );
-CREATE INDEX IF NOT EXISTS records_kind_time ON records (kind, time);
-CREATE INDEX IF NOT EXISTS records_kind_device_time ON records (kind, device, time);
-CREATE INDEX IF NOT EXISTS records_kind_device_channel_time ON records (kind, device, channel, time);
+CREATE INDEX IF NOT EXISTS records_acquisitions ON records (device, time) WHERE kind = 1;
+CREATE INDEX IF NOT EXISTS records_events ON records (time) WHERE kind <> 1;
+`;
+
+const DDL = `${RECORDS_DDL}
 CREATE TABLE IF NOT EXISTS cursors (
   name       TEXT PRIMARY KEY,
   seq        INTEGER NOT NULL,
@@ -80,6 +86,11 @@ export function openJournalDb(opts: OpenDbOptions): SqliteDb {
       // hand freed pages back to the file system in small steps.
       db.pragma('auto_vacuum = INCREMENTAL');
       if (!inMemory) db.pragma('journal_mode = WAL');
+      // A version 1 journal is converted before anything else touches its tables.
+      if (readVersion(db) === 1) {
+        checkOwner(db, opts); // never convert another gateway's journal
+        migrateFromV1(db, RECORDS_DDL, SCHEMA_VERSION);
+      }
       db.exec(DDL);
     }
     // Per connection; this build's default for WAL is NORMAL, so FULL must be asked for.
@@ -110,19 +121,37 @@ function checkMeta(db: SqliteDb, opts: OpenDbOptions): void {
     // Another process may have won the race to create the file: check what is there now.
     return checkMeta(db, { ...opts, readonly: true });
   }
+  if (Number(version) < SCHEMA_VERSION) {
+    throw new TgError(
+      'TG_CONFIG_INVALID',
+      `journal ${opts.path} has schema version ${version}; open it once read-write with this travelgate to convert it`,
+    );
+  }
   if (Number(version) > SCHEMA_VERSION) {
     throw new TgError(
       'TG_CONFIG_INVALID',
       `journal ${opts.path} has schema version ${version}; this travelgate understands up to ${SCHEMA_VERSION}`,
     );
   }
-  if (owner !== opts.gateway) {
+  checkOwner(db, opts);
+}
+
+function checkOwner(db: SqliteDb, opts: OpenDbOptions): void {
+  const owner = readMeta(db, 'gateway');
+  if (owner !== undefined && owner !== opts.gateway) {
     throw new TgError(
       'TG_CONFIG_INVALID',
       `journal ${opts.path} belongs to gateway "${owner}", not "${opts.gateway}"; ` +
         'each gateway needs its own journal file (change gateway.id back or point the journal path elsewhere)',
     );
   }
+}
+
+function readVersion(db: SqliteDb): number | undefined {
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+  if (!hasMeta) return undefined;
+  const v = readMeta(db, 'schema_version');
+  return v === undefined ? undefined : Number(v);
 }
 
 export function readMeta(db: SqliteDb, key: string): string | undefined {

@@ -1,7 +1,7 @@
 import { read as fsRead } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { promisify } from 'node:util';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { TgError } from '../core/errors.js';
 import type { SerialLinkConfig } from './config.js';
 import { StreamLineLink, type StreamLineLinkOptions } from './stream-line-link.js';
@@ -17,12 +17,22 @@ const readAsync = promisify(fsRead);
  *   the disconnect. `watchHangup` turns a 0-byte read into a disconnect, so the port closes and the
  *   link reopens the path.
  */
-class ReleasingSerialPort extends SerialPort {
-  override _destroy(err: Error | null, callback: (err: Error | null) => void): void {
-    if (this.isOpen) this.close(() => callback(err));
-    else if (this.closing) this.once('close', () => callback(err));
-    else callback(err);
-  }
+type SerialPortClass = new (options: ConstructorParameters<typeof SerialPort>[0]) => SerialPort;
+let releasingSerialPort: Promise<SerialPortClass> | undefined;
+
+/** serialport (and its native binding) is loaded on the first open: a gateway without serial
+ *  links never pays for it. */
+function loadSerialPort(): Promise<SerialPortClass> {
+  return (releasingSerialPort ??= import('serialport').then(
+    ({ SerialPort: Base }) =>
+      class ReleasingSerialPort extends Base {
+        override _destroy(err: Error | null, callback: (err: Error | null) => void): void {
+          if (this.isOpen) this.close(() => callback(err));
+          else if (this.closing) this.once('close', () => callback(err));
+          else callback(err);
+        }
+      },
+  ));
 }
 
 /** The parts of bindings-cpp's LinuxPortBinding the hang-up aware read needs (public there). */
@@ -70,7 +80,8 @@ export type SerialPortSettings = Pick<SerialLinkConfig, 'path' | 'baudRate' | 'd
  * it (with a DisconnectedError as the 'close' argument). Rejects with TG_LINK_DOWN. Any transport
  * over a serial line (line or Modbus RTU) should open its port through this.
  */
-export function openSerialPort(settings: SerialPortSettings): Promise<SerialPort> {
+export async function openSerialPort(settings: SerialPortSettings): Promise<SerialPort> {
+  const ReleasingSerialPort = await loadSerialPort();
   return new Promise((resolve, reject) => {
     const port = new ReleasingSerialPort({
       path: settings.path,

@@ -13,6 +13,7 @@
  * - `close()` stops the event-loop monitor and unsubscribes; the registry can still be read.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
+import { acquisitionOf } from '../core/records.js';
 import type { JournalRecord } from '../core/types.js';
 import type { GatewayView } from '../api/view.js';
 import { EventLoopLag } from './event-loop.js';
@@ -140,17 +141,23 @@ export class GatewayMetrics {
 
   /** Counts committed records. Called by the commit listener; cheap and synchronous. */
   observe(records: readonly JournalRecord[]): void {
+    // Counted per batch first: one labelled increment per label set, not one per value.
+    const readings = new Tally();
     for (const r of records) {
-      if (r.kind === 'reading' && r.reading) {
-        const device = r.reading.device;
-        const quality = r.reading.value === null ? 'no_value' : r.reading.flags.length > 0 ? 'flagged' : 'ok';
-        this.#readings.inc({ device, quality });
-        for (const flag of r.reading.flags) this.#flags.inc({ device, flag });
-        for (const v of r.verdicts ?? []) this.#verdicts.inc({ standard: r.standard ?? '', check: v.check, result: v.result });
-      } else if (r.event) {
+      if (r.kind === 'event' || r.kind === 'seal') {
         this.#events.inc({ type: r.event.type, severity: r.event.severity });
+        continue;
+      }
+      const a = acquisitionOf(r)!;
+      for (const name in a.channels) {
+        const c = a.channels[name]!;
+        const flags = c.flags ?? [];
+        readings.add(a.device, c.value === null ? 'no_value' : flags.length > 0 ? 'flagged' : 'ok');
+        for (const flag of flags) this.#flags.inc({ device: a.device, flag });
+        for (const v of c.verdicts ?? []) this.#verdicts.inc({ standard: c.standard ?? '', check: v.check, result: v.result });
       }
     }
+    readings.each((device, quality, n) => this.#readings.inc({ device, quality }, n));
   }
 
   /** The Prometheus text exposition of every metric, collected now. */
@@ -181,5 +188,22 @@ export class GatewayMetrics {
       const lagSeconds = oldest ? Math.max(0, (this.#now() - oldest.time) / 1000) : 0;
       return { name: c.name, seq: c.seq, pending, lagSeconds };
     });
+  }
+}
+
+/** Counts by (device, quality) within one batch. */
+class Tally {
+  readonly #counts = new Map<string, number>();
+
+  add(device: string, quality: string): void {
+    const key = `${device}\u0000${quality}`;
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+  }
+
+  each(fn: (device: string, quality: string, n: number) => void): void {
+    for (const [key, n] of this.#counts) {
+      const at = key.lastIndexOf('\u0000');
+      fn(key.slice(0, at), key.slice(at + 1), n);
+    }
   }
 }

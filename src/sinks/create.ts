@@ -48,6 +48,8 @@ export function createSinks(sinks: SinksConfig, gateway: SinkGatewayInfo, log: L
         flushIntervalMs: influx.flushInterval,
         timeoutMs: influx.timeout,
         createDatabase: influx.createDatabase,
+        gateway: gateway.id,
+        lab: gateway.lab,
         log: log.child({ sink: 'influx' }),
       }),
     );
@@ -81,6 +83,9 @@ export function createSinks(sinks: SinksConfig, gateway: SinkGatewayInfo, log: L
         rejectUnauthorized: mqtt.rejectUnauthorized,
         inflight: mqtt.inflight,
         batchSize: mqtt.batchSize,
+        flushIntervalMs: mqtt.linger,
+        messageRecords: mqtt.messageRecords,
+        messageBytes: mqtt.messageBytes,
         connectTimeoutMs: mqtt.connectTimeout,
         keepaliveSeconds: Math.max(1, Math.round(mqtt.keepalive / 1000)),
         log: log.child({ sink: 'mqtt' }),

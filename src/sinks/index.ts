@@ -4,6 +4,6 @@ export { SinkError, redact, describeError, type Sink, type Delivered, type Rejec
 export { createSinks, createSinkRunners, configuredSinkNames, type SinkGatewayInfo } from './create.js';
 export { sinksConfig, influxSinkConfig, mqttSinkConfig, SINK_NAMES, type SinksConfig, type SinkName } from './config.js';
 export { InfluxSink, type InfluxSinkOptions } from './influx/sink.js';
-export { pointsOf, timestampNs, MEASUREMENT } from './influx/points.js';
+export { LineBuilder, timestampNs, MEASUREMENT } from './influx/lines.js';
 export { MqttSink, type MqttSinkOptions } from './mqtt/sink.js';
 export { topicsFor, isDashboardEvent, type MqttTopics } from './mqtt/topics.js';

@@ -5,7 +5,7 @@
  * - The cursor (journal.cursor(name), registered at 0 on first use) is the last seq the sink
  *   confirmed. The runner hands the sink batches in seq order starting after it and moves it only
  *   over what `deliver` confirmed (`upTo`), never further. Records deleted from the journal (the
- *   disk cap's drop_oldest) are skipped by `range`; the gap event the journal wrote says which.
+ *   disk cap's drop_oldest) are skipped by `entries`; the gap event the journal wrote says which.
  * - A batch is sent when `sink.batchSize` records are waiting, or `sink.flushIntervalMs` after the
  *   first of them was seen (0: at once). Commits wake the runner; it never polls.
  * - A thrown failure is retried with exponential backoff and jitter (0.5 s doubling to 30 s by
@@ -27,16 +27,20 @@ import type { Clock } from '../core/clock.js';
 import { Backoff } from '../core/backoff.js';
 import type { Logger } from '../core/logger.js';
 import type { GatewayEvent, JournalRecord } from '../core/types.js';
+import type { CommittedRecord } from '../journal/index.js';
 import { describeError, SinkError, type Rejection, type Sink, type SinkState, type SinkStatus } from './types.js';
 
 /** The part of the journal a runner uses. */
 export interface SinkJournal {
   readonly lastSeq: number;
-  range(fromSeq: number, limit: number): JournalRecord[];
+  /** From the journal's in-memory tail while the sink keeps up, from SQLite when it fell behind. */
+  entries(fromSeq: number, limit: number): readonly CommittedRecord[];
   cursor(name: string): number;
   setCursor(name: string, seq: number): void;
-  onCommit(listener: (records: JournalRecord[]) => void): () => void;
-  appendEvent(e: GatewayEvent): Promise<JournalRecord>;
+  onCommit(listener: () => void): () => void;
+  appendEvent(e: GatewayEvent): Promise<unknown>;
+  /** Has `encode` run on every record at commit (Journal.addEncoder). */
+  addEncoder?(encode: (r: JournalRecord) => string): (r: CommittedRecord) => string;
 }
 
 export interface SinkRunnerOptions {
@@ -72,6 +76,8 @@ export class SinkRunner {
   #failingSince: number | null = null;
   #pendingSince: number | undefined;
   #draining = false;
+  /** The sink's encoding of a committed record (made at commit when the journal can). */
+  #encoded: ((r: CommittedRecord) => string) | undefined;
 
   constructor(sink: Sink, options: SinkRunnerOptions) {
     this.sink = sink;
@@ -88,6 +94,8 @@ export class SinkRunner {
   start(): void {
     if (this.#loop) return;
     this.#cursor = this.#persisted = this.#o.journal.cursor(this.sink.name);
+    const encode = this.sink.encode?.bind(this.sink);
+    if (encode) this.#encoded = this.#o.journal.addEncoder?.(encode) ?? ((r) => encode(r.record));
     this.#unsubscribe = this.#o.journal.onCommit(() => this.#wake());
     this.#loop = this.#run(this.#controller.signal).catch((err: unknown) => {
       this.#log.error({ error: describeError(err) }, 'sink runner failed');
@@ -122,7 +130,7 @@ export class SinkRunner {
     let pending = 0;
     let lagSeconds = 0;
     try {
-      const oldest = this.#state === 'stopped' ? undefined : this.#o.journal.range(this.#cursor + 1, 1)[0];
+      const oldest = this.#state === 'stopped' ? undefined : this.#o.journal.entries(this.#cursor + 1, 1)[0];
       if (oldest) {
         pending = Math.max(0, this.#o.journal.lastSeq - oldest.seq + 1);
         lagSeconds = Math.max(0, (this.#o.clock.now() - oldest.time) / 1000);
@@ -162,7 +170,7 @@ export class SinkRunner {
           continue;
         }
       }
-      const batch = journal.range(this.#cursor + 1, batchSize);
+      const batch = journal.entries(this.#cursor + 1, batchSize);
       if (batch.length === 0) {
         // Everything after the cursor was deleted (drop_oldest): nothing left to confirm.
         this.#advance(journal.lastSeq, 0);
@@ -170,14 +178,19 @@ export class SinkRunner {
       }
       this.#state = 'delivering';
       try {
-        const result = await untilAborted(this.sink.deliver(batch, signal), signal);
+        const encoded = this.#encoded ? batch.map(this.#encoded) : undefined;
+        const result = await untilAborted(this.sink.deliver(batch, signal, encoded), signal);
         if (result.rejected && result.rejected.length > 0) await this.#quarantine(result.rejected);
-        this.#advance(result.upTo, countUpTo(batch, result.upTo));
+        const upTo = Math.min(result.upTo, batch[batch.length - 1]!.seq);
+        this.#advance(upTo, countUpTo(batch, upTo));
         this.#recovered();
         this.#pendingSince = undefined;
       } catch (err) {
         if (signal.aborted) break;
-        if (err instanceof SinkError && err.upTo !== undefined) this.#advance(err.upTo, countUpTo(batch, err.upTo));
+        if (err instanceof SinkError && err.upTo !== undefined) {
+          const upTo = Math.min(err.upTo, batch[batch.length - 1]!.seq);
+          this.#advance(upTo, countUpTo(batch, upTo));
+        }
         this.#failed(err);
         await this.#sleep(this.#backoff.next(), signal, false);
       }
@@ -250,6 +263,7 @@ export class SinkRunner {
     if (this.#failingSince !== null) {
       this.#log.info({ afterMs: this.#o.clock.now() - this.#failingSince }, 'sink delivering again');
       this.#failingSince = null;
+      this.#lastError = null; // lastErrorAt stays: when the last failure was
     }
   }
 
@@ -290,7 +304,7 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function countUpTo(batch: readonly JournalRecord[], upTo: number): number {
+function countUpTo(batch: readonly CommittedRecord[], upTo: number): number {
   let n = 0;
   for (const r of batch) if (r.seq <= upTo) n++;
   return n;

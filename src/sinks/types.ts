@@ -6,7 +6,9 @@
  *   batches in seq order, starting after the sink's persisted cursor, and advances the cursor over
  *   what the sink confirmed.
  * - `deliver(batch)` resolves with `upTo`, the highest seq such that every record of the batch up
- *   to and including it was confirmed by the destination (InfluxDB 2xx, MQTT PUBACK). A record
+ *   to and including it was confirmed by the destination (InfluxDB 2xx, MQTT PUBACK). An `upTo`
+ *   beyond the batch's last seq is read as the batch's last seq: a cursor never passes a record
+ *   the sink was not given. A record
  *   listed in `rejected` counts as confirmed for the cursor: the destination refused it for good,
  *   and the runner journals a quarantine event naming it instead of retrying it for ever.
  * - A failure that may heal (network, 5xx, 429, a broker that went away) is thrown. A SinkError
@@ -17,6 +19,7 @@
  * - Nothing a sink throws or reports may contain a password: messages go through `redact`.
  */
 import type { JournalRecord } from '../core/types.js';
+import type { CommittedRecord } from '../journal/index.js';
 
 export interface Rejection {
   /** The seqs the destination refused. */
@@ -37,7 +40,13 @@ export interface Sink {
   readonly batchSize: number;
   /** How long the runner may hold a partial batch to fill it (ms); 0 sends at once. */
   readonly flushIntervalMs: number;
-  deliver(batch: readonly JournalRecord[], signal: AbortSignal): Promise<Delivered>;
+  /**
+   * A sink that sends its own encoding of a record (InfluxDB: a line) has it made at commit, while
+   * the record is in memory: `encoded[i]` is `encode(batch[i].record)`.
+   */
+  encode?(record: JournalRecord): string;
+  /** Records in seq order, with their JSON (what MQTT sends) and objects made on demand. */
+  deliver(batch: readonly CommittedRecord[], signal: AbortSignal, encoded?: readonly string[]): Promise<Delivered>;
   close(): Promise<void>;
 }
 
@@ -65,7 +74,9 @@ export interface SinkStatus {
   delivered: number;
   /** Records the destination refused for good and that were quarantined with an event. */
   quarantined: number;
+  /** Why the sink is failing now; null while it delivers (a recovery clears it). */
   lastError: string | null;
+  /** When the last failure was, even after a recovery. */
   lastErrorAt: string | null;
   /** Age of the oldest record not yet confirmed, in seconds (0 when caught up). */
   lagSeconds: number;

@@ -28,19 +28,31 @@ describe('the demo: bin/travelgate export, then bin/travelgate verify', () => {
     gw = await startGatewayProcess('config/demo.yaml', env);
     const keyFile = join(dataDir, 'seal.key');
     expect(statSync(keyFile).mode & 0o777).toBe(0o600); // the demo generated its key pair
-    await waitFor('DMM readings', async () => {
-      const body = (await (await fetch(`${gw!.url}/api/v1/readings?device=dmm-1&limit=3`)).json()) as { readings: unknown[] };
-      return body.readings.length >= 3 ? true : undefined;
+    await waitFor('DMM and PTU readings', async () => {
+      const count = async (device: string): Promise<number> =>
+        ((await (await fetch(`${gw!.url}/api/v1/readings?device=${device}&limit=3`)).json()) as { readings: unknown[] }).readings.length;
+      return (await count('dmm-1')) >= 3 && (await count('ptu-1')) >= 3 ? true : undefined;
     });
     expect(await gw.stop()).toBe(0);
 
     const exported = await travelgate(['export', '--config', 'config/demo.yaml'], env);
     expect(exported.code).toBe(0);
     const lines = exported.stdout.split('\n').filter(Boolean);
-    const records = lines.map((l) => JSON.parse(l) as { seq: number; kind: string; clock?: string; reading?: { value: number } });
+    interface Rec {
+      v?: number;
+      seq: number;
+      kind: string;
+      clock?: string;
+      device?: string;
+      channels?: Record<string, { value: number | null }>;
+    }
+    const records = lines.map((l) => JSON.parse(l) as Rec);
     expect(records.at(-1)!.kind).toBe('seal'); // a clean stop ends with a seal: nothing left out
     expect(exported.stderr).not.toMatch(/left out/);
-    expect(records.every((r) => r.clock === 'yes' || r.clock === 'no' || r.clock === 'unknown')).toBe(true);
+    expect(records.every((r) => r.v === 2 && (r.clock === 'yes' || r.clock === 'no' || r.clock === 'unknown'))).toBe(true);
+    // one record per acquisition: a device's channels together (the PTU gives several per poll)
+    expect(records.some((r) => r.kind === 'acquisition' && r.device === 'ptu-1' && Object.keys(r.channels!).length > 1)).toBe(true);
+    expect(records.some((r) => r.kind === 'reading')).toBe(false);
     const file = join(dataDir, 'export.ndjson');
     writeFileSync(file, exported.stdout);
 
@@ -48,13 +60,16 @@ describe('the demo: bin/travelgate export, then bin/travelgate verify', () => {
     expect(ok.stdout).toMatch(new RegExp(`^OK: ${lines.length} records, seq 1\\.\\.${lines.length},`));
     expect(ok.code).toBe(0);
 
-    // One byte: the last digit of the first DMM reading's value.
+    // One byte: the last digit of the first DMM acquisition's dcv value.
     const text = readFileSync(file, 'utf8');
-    const index = records.findIndex((r) => r.reading && Math.abs(r.reading.value - 10) < 0.01);
+    const dcv = (r: Rec): number | null | undefined => (r.kind === 'acquisition' && r.device === 'dmm-1' ? r.channels?.dcv?.value : undefined);
+    const index = records.findIndex((r) => typeof dcv(r) === 'number' && Math.abs(dcv(r)! - 10) < 0.01);
     expect(index).toBeGreaterThanOrEqual(0);
     const lineStart = lines.slice(0, index).reduce((n, l) => n + l.length + 1, 0);
-    const valueText = `"value":${records[index]!.reading!.value}`;
-    const at = text.indexOf(valueText, lineStart) + valueText.length - 1;
+    const valueText = `"value":${dcv(records[index]!)}`;
+    const at = text.indexOf(valueText, text.indexOf('"dcv":{', lineStart)) + valueText.length - 1;
+    expect(at).toBeGreaterThan(lineStart);
+    expect(at).toBeLessThan(lineStart + lines[index]!.length);
     const bytes = Buffer.from(text);
     bytes[at] = bytes[at] === 0x37 ? 0x38 : 0x37; // '7' <-> another digit
     writeFileSync(file, bytes);

@@ -29,8 +29,11 @@ async function lastSeq(url: string): Promise<number> {
 }
 
 interface Rec {
+  v?: number;
   seq: number;
   kind: string;
+  device?: string;
+  channels?: Record<string, unknown>;
   event?: { type: string };
 }
 
@@ -86,6 +89,11 @@ describe('export and verify around a gateway killed with SIGKILL', () => {
     expect(after.exportErr).not.toMatch(/left out/); // a clean stop ends with a seal
     expect(after.records.map((r) => r.seq)).toEqual(after.records.map((_, i) => i + 1)); // from genesis, gap-free
     expect(after.records.filter((r) => r.event?.type === 'gateway_started')).toHaveLength(2);
+    // version 2 records only, one per acquisition, from both instruments
+    expect(after.records.every((r) => r.v === 2 && r.kind !== 'reading')).toBe(true);
+    const acquisitions = after.records.filter((r) => r.kind === 'acquisition');
+    expect(new Set(acquisitions.map((r) => r.device))).toEqual(new Set(['dmm-a', 'dmm-b']));
+    expect(acquisitions.every((r) => Object.keys(r.channels ?? {}).length > 0)).toBe(true);
     expect(after.records.at(-1)!.kind).toBe('seal');
     expect(after.verifyOut).toMatch(new RegExp(`^OK: ${after.records.length} records, seq 1\\.\\.${after.records.length},`));
   }, 120_000); // five processes start here, on a shared two-core machine

@@ -1,30 +1,27 @@
 import type { CommitSubscriber, GatewayView, JournalReader } from '../../src/api/view.js';
 import type { DeviceStatus } from '../../src/acquisition/device-status.js';
-import type { JournalRecord, Reading, Verdict } from '../../src/core/types.js';
+import { readingsOf } from '../../src/core/records.js';
+import type { ChannelReading, JournalRecord, Reading, Verdict } from '../../src/core/types.js';
 import type { DiskCapStats } from '../../src/journal/disk-cap.js';
 import type { LinkStatus } from '../../src/links/types.js';
 import type { SinkStatus } from '../../src/sinks/types.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
+/** A one-channel acquisition record (dmm-1/dcv unless `r` says otherwise). */
 export function readingRecord(seq: number, r: Partial<Reading> = {}, extra: { standard?: string; verdicts?: Verdict[]; verified?: boolean } = {}): JournalRecord {
-  const time = T0 + seq * 1000;
-  return {
-    seq,
-    kind: 'reading',
-    gateway: 'gw',
-    lab: 'LAB',
-    time,
-    reading: { device: 'dmm-1', channel: 'dcv', quantity: 'voltage', value: 10.0000012, unit: 'V', time, flags: [], ...r },
-    ...extra,
-    prevHash: '',
-    hash: `h${seq}`,
-  };
+  const time = r.time ?? T0 + seq * 1000;
+  const { device = 'dmm-1', channel = 'dcv', quantity = 'voltage', value = 10.0000012, unit = 'V', flags = [], u, extra: x } = r;
+  const c: ChannelReading = { quantity, value, unit, ...extra };
+  if (u !== undefined) c.u = u;
+  if (flags.length > 0) c.flags = flags;
+  if (x !== undefined) c.extra = x;
+  return { v: 2, seq, kind: 'acquisition', gateway: 'gw', lab: 'LAB', time, clock: 'yes', device, channels: { [channel]: c }, prevHash: '', hash: `h${seq}` };
 }
 
 export function eventRecord(seq: number, type: string, severity: 'info' | 'warning' | 'alarm', message: string, kind: 'event' | 'seal' = 'event'): JournalRecord {
   const time = T0 + seq * 1000;
-  return { seq, kind, gateway: 'gw', lab: 'LAB', time, event: { type, time, severity, message, standard: 'z-1' }, prevHash: '', hash: `h${seq}` };
+  return { v: 2, seq, kind, gateway: 'gw', lab: 'LAB', time, clock: 'yes', event: { type, time, severity, message, standard: 'z-1' }, prevHash: '', hash: `h${seq}` };
 }
 
 /**
@@ -53,8 +50,8 @@ export class FakeGateway {
   readonly journal: JournalReader = {
     recentReadings: (q) =>
       this.records
-        .filter((r) => r.kind === 'reading' && (!q.device || r.reading!.device === q.device) && (!q.channel || r.reading!.channel === q.channel))
-        .filter((r) => q.since === undefined || r.time >= q.since)
+        .flatMap((r) => readingsOf(r, q.channel))
+        .filter((r) => (!q.device || r.device === q.device) && (q.since === undefined || r.time >= q.since))
         .sort((a, b) => b.time - a.time || b.seq - a.seq)
         .slice(0, q.limit),
     stats: () => ({ records: this.records.length, firstSeq: this.records[0]?.seq ?? null, lastSeq: this.lastSeq, sizeBytes: 4096 * this.records.length }),

@@ -1,5 +1,5 @@
 /**
- * Child process for test/integration/journal-kill.test.ts: appends readings to the journal at
+ * Child process for test/integration/journal-kill.test.ts: appends acquisitions to the journal at
  * argv[2] from several concurrent loops, forever, and prints "<seq> <value>" for each append once
  * it is acknowledged (its promise resolved). The parent SIGKILLs it mid-write.
  * stdout is a pipe, and pipe writes are synchronous in Node on Linux: a printed ack is never lost.
@@ -17,14 +17,11 @@ const journal = Journal.open({ path, gateway: 'gw-kill', lab: 'LAB', clock: syst
 async function loop(id: number): Promise<never> {
   for (let n = 0; ; n++) {
     const value = id * 1_000_000 + n;
-    const r = await journal.appendReading({
+    const r = await journal.appendAcquisition({
       device: `dev${id}`,
-      channel: 'ch1',
-      quantity: 'voltage',
-      value,
-      unit: 'V',
       time: Date.now(),
-      flags: [],
+      clock: 'unknown',
+      channels: { ch1: { quantity: 'voltage', value, unit: 'V' } },
     });
     process.stdout.write(`${r.seq} ${value}\n`);
   }

@@ -50,22 +50,26 @@ export async function startSubscriber(url: string, topic: string, clientId = `pl
     connectTimeout: 5000,
   });
   client.on('error', () => undefined); // reconnects by itself
-  client.on('message', (_topic, payload) => {
-    let r: JournalRecord;
+  client.on('message', (topic, payload) => {
+    if (topic.endsWith('/status')) return; // the retained online/offline state, not a record
+    let parsed: unknown;
     try {
-      r = JSON.parse(payload.toString('utf8')) as JournalRecord;
+      parsed = JSON.parse(payload.toString('utf8'));
     } catch {
       malformed.push(payload.toString('utf8').slice(0, 200));
       return;
     }
-    if (typeof r.seq !== 'number' || typeof r.gateway !== 'string') {
-      malformed.push(payload.toString('utf8').slice(0, 200));
-      return;
+    // The records topic packs records into arrays; the events topic sends single records.
+    for (const r of (Array.isArray(parsed) ? parsed : [parsed]) as JournalRecord[]) {
+      if (typeof r?.seq !== 'number' || typeof r.gateway !== 'string') {
+        malformed.push(JSON.stringify(r).slice(0, 200));
+        continue;
+      }
+      counts.set(r.seq, (counts.get(r.seq) ?? 0) + 1);
+      const first = records.get(r.seq);
+      if (!first) records.set(r.seq, r);
+      else if (first.hash !== r.hash || first.gateway !== r.gateway) conflicting.push(r.seq);
     }
-    counts.set(r.seq, (counts.get(r.seq) ?? 0) + 1);
-    const first = records.get(r.seq);
-    if (!first) records.set(r.seq, r);
-    else if (first.hash !== r.hash || first.gateway !== r.gateway) conflicting.push(r.seq);
   });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`subscriber: no connection to ${url}`)), 10_000);
@@ -80,8 +84,7 @@ export async function startSubscriber(url: string, topic: string, clientId = `pl
 
   const gaps = (): Gap[] =>
     [...records.values()]
-      .filter((r) => r.event?.type === 'gap')
-      .map((r) => r.event!.data as unknown as Gap);
+      .flatMap((r) => (r.kind === 'event' && r.event.type === 'gap' ? [r.event.data as unknown as Gap] : []));
   const missing = (upTo: number, from = 1): number[] => {
     const covered = gaps();
     const out: number[] = [];

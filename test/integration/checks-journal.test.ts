@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CheckEngine, CheckPipeline, CheckpointFile } from '../../src/checks/index.js';
 import { silentLogger } from '../../src/core/logger.js';
-import type { JournalRecord } from '../../src/core/types.js';
+import { readingsOf } from '../../src/core/records.js';
+import type { Acquisition, AcquisitionRecord, EventRecord, JournalRecord, Reading } from '../../src/core/types.js';
 import { Journal } from '../../src/journal/index.js';
-import { MIN, Scenario, testStandard } from '../unit/checks/scenario.js';
+import { MIN, Scenario, asAcquisition, testStandard } from '../unit/checks/scenario.js';
 
 const N = 230;
 const CALM: Record<string, number> = { peak_x: 0.02, peak_y: 0.03, peak_z: 1.0, tilt: 1, case_temperature: 18, case_humidity: 40, external_power: 1 };
@@ -31,13 +32,26 @@ function open(path: string, sc: Scenario, checkpointEvery = 1000): Gw {
   return { journal, pipeline };
 }
 
+/** Readings taken together as the devices give them: one acquisition per device (the PTU's three
+ *  channels, the case logger's peaks together). */
+function byDevice(readings: Reading[]): Acquisition[] {
+  const out = new Map<string, Acquisition>();
+  for (const r of readings) {
+    const one = asAcquisition(r);
+    const a = out.get(r.device);
+    if (a) Object.assign(a.channels, one.channels);
+    else out.set(r.device, one);
+  }
+  return [...out.values()];
+}
+
 /** Step i of the scenario: operator actions, the physics, then one acquisition cycle. */
 async function step(p: CheckPipeline, sc: Scenario, i: number): Promise<void> {
   const act = async (r: Promise<{ ok: boolean }>) => expect((await r).ok).toBe(true);
   if (i === 40) await act(p.transition('Z1', 'in_transit', 'courier picked it up', 'alice'));
   if (i >= 40 && i < 46) {
     const peaks: Record<string, number> = i === 42 ? { peak_z: 3.1 } : i === 44 ? { peak_x: 25 } : CALM;
-    await Promise.all(sc.logger(peaks).map((r) => p.reading(r)));
+    await Promise.all(byDevice(sc.logger(peaks)).map((a) => p.acquisition(a)));
   }
   if (i === 46) await act(p.transition('Z1', 'settling', undefined, 'alice'));
   sc.world.lab.offset.temperature = i >= 90 && i < 96 ? 2 : 0;
@@ -46,42 +60,49 @@ async function step(p: CheckPipeline, sc: Scenario, i: number): Promise<void> {
   if (i === 121) sc.zener.setOvenCooling(0);
   if (i === 170) await act(p.resolveAlarms('Z1', undefined, 'bob'));
   if (i === 190) sc.zener.injectStep(2e-7);
-  await Promise.all(sc.cycle().map((r) => p.reading(r)));
+  await Promise.all(byDevice(sc.cycle()).map((a) => p.acquisition(a)));
 }
 
-function readings(j: Journal): JournalRecord[] {
-  return j.range(1, 100_000).filter((r) => r.kind === 'reading');
+const isAcquisition = (r: JournalRecord): r is AcquisitionRecord => r.kind === 'acquisition';
+const isEvent = (r: JournalRecord): r is EventRecord => r.kind === 'event';
+
+function acquisitions(j: Journal): AcquisitionRecord[] {
+  return j.range(1, 100_000).filter(isAcquisition);
 }
 
-/** What the checks decided, record by record. */
-const decisions = (records: JournalRecord[]) => records.map((r) => ({ reading: r.reading, standard: r.standard, verdicts: r.verdicts, verified: r.verified }));
+/** What the checks decided, record by record: every channel with its flags, standard, verdicts and verified. */
+const decisions = (records: AcquisitionRecord[]) => records.map((r) => ({ device: r.device, time: r.time, clock: r.clock, channels: r.channels }));
 
-async function straight(): Promise<{ records: JournalRecord[]; events: JournalRecord[]; state: unknown }> {
+async function straight(): Promise<{ records: AcquisitionRecord[]; events: EventRecord[]; state: unknown }> {
   const sc = new Scenario(5 * MIN);
   const gw = open(join(root, 'straight.sqlite'), sc);
   for (let i = 0; i < N; i++) await step(gw.pipeline, sc, i);
   const all = gw.journal.range(1, 100_000);
   const state = gw.pipeline.engine.snapshot();
   await gw.journal.close();
-  return { records: all.filter((r) => r.kind === 'reading'), events: all.filter((r) => r.kind === 'event'), state };
+  return { records: all.filter(isAcquisition), events: all.filter(isEvent), state };
 }
 
 describe('checks in front of the journal', async () => {
   const reference = await straight();
 
-  it('runs the scenario through: every reading kept, the numbers as designed', () => {
+  it('runs the scenario through: every acquisition kept, the numbers as designed', () => {
     const { records, events } = reference;
-    const dmm = records.filter((r) => r.reading!.device === 'dmm');
+    // One record per acquisition: the PTU's three channels in one record, each cycle.
+    expect(records.filter((r) => r.device === 'ptu').every((r) => Object.keys(r.channels).sort().join() === 'humidity,pressure,temperature')).toBe(true);
+    expect(records.filter((r) => r.device === 'ptu')).toHaveLength(N);
+    expect(records.filter((r) => r.device === 'case')).toHaveLength(6);
+    const dmm = records.filter((r) => r.device === 'dmm').flatMap((r) => readingsOf(r));
     expect(dmm).toHaveLength(N);
     // Readings outside the environment window are flagged and kept.
-    const hot = dmm.filter((r) => r.reading!.flags.includes('env_out_of_window'));
+    const hot = dmm.filter((r) => r.flags.includes('env_out_of_window'));
     expect(hot).toHaveLength(6);
     for (const r of hot) {
-      expect(r.reading!.value).not.toBeNull();
+      expect(r.value).not.toBeNull();
       expect(r.verified).toBe(false);
       expect(r.verdicts).toContainEqual(expect.objectContaining({ check: 'environment', result: 'fail' }));
     }
-    const types = events.map((e) => `${e.event!.type}${e.event!.data?.cause ? `:${String(e.event!.data.cause)}` : ''}`);
+    const types = events.map((e) => `${e.event.type}${e.event.data?.cause ? `:${String(e.event.data.cause)}` : ''}`);
     expect(types).toEqual([
       'standard_transition:operator', // departure
       'transport_alarm', // 25 g
@@ -98,7 +119,7 @@ describe('checks in front of the journal', async () => {
       'standard_alarms_resolved:operator',
       'step_detected',
     ]);
-    const step = events.find((e) => e.event!.type === 'step_detected')!.event!;
+    const step = events.find((e) => e.event.type === 'step_detected')!.event;
     expect(step.data!.sign).toBe(1);
     expect(Math.abs((step.data!.size as number) - 2e-7) / 2e-7).toBeLessThan(0.2);
     expect(dmm.filter((r) => r.verified).length).toBeGreaterThan(60);
@@ -125,7 +146,7 @@ describe('checks in front of the journal', async () => {
     if (mode === 'crash') expect(restored.replayed).toBeGreaterThan(0);
     for (let i = at; i < N; i++) await step(gw.pipeline, sc, i);
 
-    const records = readings(gw.journal);
+    const records = acquisitions(gw.journal);
     expect(decisions(records)).toEqual(decisions(reference.records));
     expect(gw.pipeline.engine.snapshot()).toEqual(reference.state);
     await gw.journal.close();

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
+import type { AcquisitionRecord, JournalRecord } from '../../src/core/types.js';
 import { hashRecord } from '../../src/integrity/canonical.js';
 import { Journal } from '../../src/journal/index.js';
 
@@ -54,8 +55,14 @@ function runAndKill(path: string, n: number): Promise<{ seq: number; value: numb
   });
 }
 
+/** The writer's acquisitions have one channel, ch1, whose value is unique per append. */
+function valueOf(r: JournalRecord): number | null | undefined {
+  expect(r.kind).toBe('acquisition');
+  return (r as AcquisitionRecord).channels.ch1?.value;
+}
+
 describe('journal durability under SIGKILL', () => {
-  it('keeps every acknowledged reading exactly once, gap-free and chained, and continues after it', async () => {
+  it('keeps every acknowledged acquisition exactly once, gap-free and chained, and continues after it', async () => {
     dir = mkdtempSync(join(tmpdir(), 'tg-journal-kill-'));
     const path = join(dir, 'journal.sqlite');
     const acks = await runAndKill(path, ACKS_BEFORE_KILL);
@@ -69,10 +76,10 @@ describe('journal durability under SIGKILL', () => {
       expect(last).toBeGreaterThanOrEqual(Math.max(...acks.map((a) => a.seq)));
       expect(records.map((r) => r.seq)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
 
-      // Every acknowledged seq holds exactly the reading that was acknowledged under it.
-      for (const ack of acks) expect(records[ack.seq - 1]!.reading!.value).toBe(ack.value);
-      // Values are unique per append: no reading was stored twice.
-      expect(new Set(records.map((r) => r.reading!.value)).size).toBe(records.length);
+      // Every acknowledged seq holds exactly the acquisition that was acknowledged under it.
+      for (const ack of acks) expect(valueOf(records[ack.seq - 1]!)).toBe(ack.value);
+      // Values are unique per append: no acquisition was stored twice.
+      expect(new Set(records.map(valueOf)).size).toBe(records.length);
 
       let prev = '';
       for (const r of records) {
@@ -81,8 +88,8 @@ describe('journal durability under SIGKILL', () => {
         prev = r.hash;
       }
 
-      const next = await journal.appendReading({
-        device: 'after', channel: 'ch1', quantity: 'voltage', value: 1, unit: 'V', time: Date.now(), flags: [],
+      const next = await journal.appendAcquisition({
+        device: 'after', time: Date.now(), clock: 'unknown', channels: { ch1: { quantity: 'voltage', value: 1, unit: 'V' } },
       });
       expect(next.seq).toBe(last + 1);
       expect(next.prevHash).toBe(prev);

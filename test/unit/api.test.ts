@@ -3,19 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
 import type { GatewayView, JournalReader } from '../../src/api/view.js';
 import { silentLogger } from '../../src/core/logger.js';
-import type { JournalRecord } from '../../src/core/types.js';
+import { readingsOf } from '../../src/core/records.js';
+import type { ChannelReading, JournalRecord } from '../../src/core/types.js';
 
-function record(seq: number, device: string, channel: string, value: number): JournalRecord {
-  return {
-    seq,
-    kind: 'reading',
-    gateway: 'gw',
-    lab: 'L',
-    time: Date.UTC(2026, 0, 1, 0, 0, seq),
-    reading: { device, channel, quantity: 'voltage', value, unit: 'V', time: Date.UTC(2026, 0, 1, 0, 0, seq), flags: [] },
-    prevHash: '',
-    hash: 'h',
-  };
+/** One acquisition record of `device` with the given channels (voltage in V unless given). */
+function record(seq: number, device: string, channels: Record<string, number | ChannelReading>): JournalRecord {
+  const chs: Record<string, ChannelReading> = {};
+  for (const [name, c] of Object.entries(channels)) chs[name] = typeof c === 'number' ? { quantity: 'voltage', value: c, unit: 'V' } : c;
+  return { v: 2, seq, kind: 'acquisition', gateway: 'gw', lab: 'L', time: Date.UTC(2026, 0, 1, 0, 0, seq), clock: 'yes', device, channels: chs, prevHash: '', hash: 'h' };
 }
 
 function viewWith(ready: boolean, records: JournalRecord[]): { view: GatewayView; queries: unknown[] } {
@@ -24,8 +19,8 @@ function viewWith(ready: boolean, records: JournalRecord[]): { view: GatewayView
     recentReadings: (q) => {
       queries.push(q);
       return records
-        .filter((r) => (!q.device || r.reading!.device === q.device) && (!q.channel || r.reading!.channel === q.channel))
-        .filter((r) => q.since === undefined || r.time >= q.since)
+        .flatMap((r) => readingsOf(r, q.channel))
+        .filter((r) => (!q.device || r.device === q.device) && (q.since === undefined || r.time >= q.since))
         .sort((a, b) => b.seq - a.seq)
         .slice(0, q.limit);
     },
@@ -72,7 +67,7 @@ describe('status API', () => {
   });
 
   it('reports devices, links and the journal in /api/v1/status', async () => {
-    app = buildApi(viewWith(true, [record(1, 'dmm', 'dcv', 10), record(2, 'dmm', 'dcv', 10)]).view, silentLogger());
+    app = buildApi(viewWith(true, [record(1, 'dmm', { dcv: 10 }), record(2, 'dmm', { dcv: 10 })]).view, silentLogger());
     const body = (await app.inject('/api/v1/status')).json();
     expect(body.devices[0]).toMatchObject({ id: 'dmm', driver: 'scpi', state: 'connected', readings: 3, errors: 0 });
     expect(body.journal).toMatchObject({ records: 2, lastSeq: 2 });
@@ -80,14 +75,22 @@ describe('status API', () => {
   });
 
   it('serves readings newest first with filters passed to the journal', async () => {
-    const records = [record(1, 'dmm', 'dcv', 1), record(2, 'ptu', 'rh', 45), record(3, 'dmm', 'dcv', 3)];
+    const rh = { quantity: 'humidity', value: 45, unit: '%RH' };
+    const records = [record(1, 'dmm', { dcv: 1, acv: 0.5 }), record(2, 'ptu', { rh, t: { quantity: 'temperature', value: 23.1, unit: '°C' } }), record(3, 'dmm', { dcv: 3, acv: 0.7 })];
     const { view, queries } = viewWith(true, records);
     app = buildApi(view, silentLogger());
     const res = await app.inject('/api/v1/readings?device=dmm&channel=dcv&limit=5&since=2026-01-01T00:00:00Z');
     expect(res.statusCode).toBe(200);
     expect(res.json().readings.map((r: { seq: number }) => r.seq)).toEqual([3, 1]);
-    expect(res.json().readings[0]).toMatchObject({ device: 'dmm', channel: 'dcv', value: 3, unit: 'V', time: '2026-01-01T00:00:03.000Z' });
+    expect(res.json().readings[0]).toEqual({ seq: 3, device: 'dmm', channel: 'dcv', quantity: 'voltage', value: 3, unit: 'V', flags: [], time: '2026-01-01T00:00:03.000Z' });
     expect(queries[0]).toEqual({ device: 'dmm', channel: 'dcv', limit: 5, since: Date.UTC(2026, 0, 1) });
+    // One acquisition of several channels is listed as one reading per channel, each with its record's seq.
+    const ptu = (await app.inject('/api/v1/readings?device=ptu')).json().readings;
+    expect(ptu.map((r: { seq: number; channel: string; value: number }) => [r.seq, r.channel, r.value])).toEqual([
+      [2, 'rh', 45],
+      [2, 't', 23.1],
+    ]);
+    expect(ptu[1]).toMatchObject({ quantity: 'temperature', unit: '°C', time: '2026-01-01T00:00:02.000Z' });
   });
 
   it('rejects bad query parameters with every problem as path: message', async () => {

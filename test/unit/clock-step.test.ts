@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Acquisition } from '../../src/acquisition/acquisition.js';
+import { DeviceLoops } from '../../src/acquisition/device-loops.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { ClockStepDetector } from '../../src/core/clock-step.js';
 import type { Driver, LineDriverDefinition } from '../../src/core/driver.js';
 import { silentLogger } from '../../src/core/logger.js';
-import type { Reading } from '../../src/core/types.js';
+import type { Acquisition } from '../../src/core/types.js';
 import type { Link, LineLink } from '../../src/links/types.js';
 
 describe('ClockStepDetector', () => {
@@ -73,7 +73,7 @@ const link: LineLink = {
 };
 
 describe('acquisition with a clock step', () => {
-  it('flags clock_step on the reading whose query spans the step, and not on the others', async () => {
+  it('flags clock_step on every channel of the acquisition whose query spans the step, and not on the others', async () => {
     const clock = new FakeClock();
     const detector = new ClockStepDetector(clock, { marginMs: 0 });
     let calls = 0;
@@ -87,29 +87,34 @@ describe('acquisition with a clock step', () => {
         read: async () => {
           calls++;
           if (calls === 3) clock.stepWall(-30_000); // NTP steps the clock back mid-query
-          return [{ channel: 'ch', quantity: 'voltage', unit: 'V', value: calls }];
+          return [
+            { channel: 'ch1', quantity: 'voltage', unit: 'V', value: calls },
+            { channel: 'ch2', quantity: 'voltage', unit: 'V', value: -calls, flags: ['overrange'] },
+          ];
         },
         close: async () => undefined,
       }),
     };
-    const readings: Reading[] = [];
-    const acq = new Acquisition([{ id: 'dmm', driver: 'fake', link: 'l', interval: 1000, timeout: 500, enabled: true, options: {} }], {
+    const acquisitions: Acquisition[] = [];
+    const acq = new DeviceLoops([{ id: 'dmm', driver: 'fake', link: 'l', interval: 1000, timeout: 500, enabled: true, options: {} }], {
       drivers: [def],
       links: new Map<string, Link>([['l', link]]),
       clock,
       log: silentLogger(),
-      output: { reading: async (r) => void readings.push(r), event: async () => undefined },
+      output: { acquisition: async (a) => void acquisitions.push(a), event: async () => undefined },
       clockStep: detector,
     });
     acq.start();
-    for (let i = 0; i < 50 && readings.length < 5; i++) {
+    for (let i = 0; i < 50 && acquisitions.length < 5; i++) {
       await new Promise((r) => setImmediate(r));
       clock.advance(250);
     }
     await acq.stop();
-    expect(readings.length).toBeGreaterThanOrEqual(5);
-    const flagged = readings.filter((r) => r.flags.includes('clock_step')).map((r) => r.value);
-    expect(flagged).toEqual([3]);
+    expect(acquisitions.length).toBeGreaterThanOrEqual(5);
+    const flagged = acquisitions.filter((a) => Object.values(a.channels).some((c) => c.flags?.includes('clock_step')));
+    expect(flagged.map((a) => a.channels.ch1!.value)).toEqual([3]);
+    // Every channel of that acquisition, beside the driver's own flags.
+    expect(flagged[0]!.channels).toMatchObject({ ch1: { flags: ['clock_step'] }, ch2: { flags: ['overrange', 'clock_step'] } });
     expect(detector.steps.map((s) => s.stepMs)).toEqual([-30_000]);
   });
 });

@@ -70,25 +70,6 @@ describe('Lock', () => {
     await expect(lock.run(async () => 'free again')).resolves.toBe('free again');
   });
 
-  it('lets a holder re-enter its own lock without deadlocking', async () => {
-    const lock = new Lock();
-    const events: string[] = [];
-    const outer = lock.run(async () => {
-      events.push('outer enter');
-      const inner = await lock.run(async () => {
-        await tick();
-        events.push('inner');
-        return 42;
-      });
-      events.push('outer exit');
-      return inner;
-    });
-    const other = lock.run(async () => void events.push('other'));
-    await expect(outer).resolves.toBe(42);
-    await other;
-    expect(events).toEqual(['outer enter', 'inner', 'outer exit', 'other']);
-  });
-
   it('makes work spawned inside a holder that runs after the release queue like anyone else', async () => {
     const lock = new Lock();
     const events: string[] = [];

@@ -5,15 +5,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
-import type { JournalRecord, Reading } from '../../src/core/types.js';
+import type { Acquisition, AcquisitionRecord, ClockSyncState, JournalRecord } from '../../src/core/types.js';
 import { readSeal, verifyRecords } from '../../src/integrity/index.js';
 import { Sealer } from '../../src/integrity/sealer.js';
 import { Journal } from '../../src/journal/index.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 
-function reading(i: number): Reading {
-  return { device: 'dmm-1', channel: 'dcv', quantity: 'voltage', value: 10 + i * 1e-9, unit: 'V', time: 1_767_225_600_000 + i, flags: [] };
+function acquisition(i: number, clock: ClockSyncState = 'yes'): Acquisition {
+  return { device: 'dmm-1', time: 1_767_225_600_000 + i, clock, channels: { dcv: { quantity: 'voltage', value: 10 + i * 1e-9, unit: 'V' } } };
 }
 
 /** Let the journal's setImmediate commits and the sealer's reactions run. */
@@ -36,7 +36,7 @@ function setup(opts: { path?: string; everyRecords?: number } = {}) {
   });
   const all = (): JournalRecord[] => journal.range(1, 1_000_000);
   const seals = (): JournalRecord[] => all().filter((r) => r.kind === 'seal');
-  const append = (n: number, from = 0) => Promise.all(Array.from({ length: n }, (_, i) => journal.appendReading(reading(from + i))));
+  const append = (n: number, from = 0) => Promise.all(Array.from({ length: n }, (_, i) => journal.appendAcquisition(acquisition(from + i))));
   return { clock, journal, sealer, all, seals, append };
 }
 
@@ -115,7 +115,7 @@ describe('Sealer', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'journal.sqlite');
     const before = Journal.open({ path, gateway: 'gw', lab: 'LAB', clock: new FakeClock(), commitIntervalMs: 0, log: silentLogger() });
-    await Promise.all([1, 2, 3].map((i) => before.appendReading(reading(i))));
+    await Promise.all([1, 2, 3].map((i) => before.appendAcquisition(acquisition(i))));
     await before.close(); // no sealer ran: the journal ends unsealed
 
     const { clock, sealer, seals, all } = setup({ path });
@@ -126,25 +126,42 @@ describe('Sealer', () => {
     expect(verifyRecords(all(), { publicKeys: [publicKey] }).ok).toBe(true);
   });
 
-  it('stamps every record, seals included, with the clock provenance the journal was given', async () => {
+  it('stamps events and seals with the clock provenance the journal was given; acquisitions keep their own', async () => {
     const clock = new FakeClock();
-    let state: 'yes' | 'no' | 'unknown' = 'yes';
+    let state: ClockSyncState = 'yes';
     const journal = Journal.open({ path: ':memory:', gateway: 'gw', lab: 'LAB', clock, commitIntervalMs: 0, log: silentLogger(), clockSync: { state: () => state } });
     const sealer = new Sealer({ journal, privateKey, clock, log: silentLogger() });
     sealer.start();
-    await journal.appendReading(reading(1));
+    await journal.appendAcquisition(acquisition(1, 'yes'));
     state = 'no';
-    await journal.appendReading(reading(2));
+    // Taken while the clock was still synchronised, committed after it lost sync: it keeps 'yes'.
+    await journal.appendAcquisition(acquisition(2, 'yes'));
+    await journal.appendEvent({ type: 'clock_sync_lost', time: 1_767_225_600_003, severity: 'warning', message: 'clock not synchronised' });
+    // Taken unsynchronised: acquisition flagged its channel before the checks; the journal adds nothing.
+    const unsynced = acquisition(4, 'no');
+    unsynced.channels.dcv!.flags = ['clock_unsynced'];
+    await journal.appendAcquisition(unsynced);
     await sealer.stop();
     const records = journal.range(1, 10);
     await journal.close();
-    expect(records.map((r) => r.clock)).toEqual(['yes', 'no', 'no']);
-    expect(records[0]!.reading!.flags).toEqual([]);
-    expect(records[1]!.reading!.flags).toEqual(['clock_unsynced']);
+    expect(records.map((r) => [r.kind, r.clock])).toEqual([
+      ['acquisition', 'yes'],
+      ['acquisition', 'yes'],
+      ['event', 'no'],
+      ['acquisition', 'no'],
+      ['seal', 'no'],
+    ]);
+    const channel = (r: JournalRecord | undefined) => (r as AcquisitionRecord).channels.dcv!;
+    expect(channel(records[0]).flags).toBeUndefined();
+    expect(channel(records[1]).flags).toBeUndefined(); // no clock_unsynced added by the journal
+    expect(channel(records[3]).flags).toEqual(['clock_unsynced']);
     expect(verifyRecords(records, { publicKeys: [publicKey] }).ok).toBe(true);
     // The provenance is covered by the hash: changing it breaks the record.
     const forged = structuredClone(records);
-    forged[1]!.clock = 'yes';
-    expect(verifyRecords(forged, { publicKeys: [publicKey] })).toMatchObject({ ok: false, seq: 2 });
+    (forged[3] as AcquisitionRecord).clock = 'yes';
+    expect(verifyRecords(forged, { publicKeys: [publicKey] })).toMatchObject({ ok: false, seq: 4 });
+    const forgedSeal = structuredClone(records);
+    forgedSeal[4]!.clock = 'yes';
+    expect(verifyRecords(forgedSeal, { publicKeys: [publicKey] })).toMatchObject({ ok: false, seq: 5 });
   });
 });

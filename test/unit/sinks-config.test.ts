@@ -16,8 +16,8 @@ describe('sinks configuration', () => {
     expect(on.ok).toBe(true);
     if (!on.ok) return;
     expect(configuredSinkNames(on.config.sinks)).toEqual(['influx', 'mqtt']);
-    expect(on.config.sinks.influx).toMatchObject({ database: 'travelgate', batchSize: 5000, flushInterval: 1000 });
-    expect(on.config.sinks.mqtt).toMatchObject({ topicPrefix: 'travelgate', inflight: 100 });
+    expect(on.config.sinks.influx).toMatchObject({ database: 'travelgate', batchSize: 5000, flushInterval: 250 });
+    expect(on.config.sinks.mqtt).toMatchObject({ topicPrefix: 'travelgate', inflight: 16, linger: 20, messageRecords: 200 });
     expect(on.config.journal).toMatchObject({ maxSize: 1_000_000_000, fullPolicy: 'stop' });
   });
 
@@ -43,8 +43,8 @@ describe('sinks configuration', () => {
     expect(() => createSinks(tls, gateway, silentLogger())).toThrow(/sinks\.mqtt\.ca: cannot read \/nonexistent\/ca\.pem/);
     const sinks = createSinks(sinksConfig.parse({ influx: { url: 'http://u:pw@influx:8086' }, mqtt: { url: 'mqtt://b:1883' } }), gateway, silentLogger());
     expect(sinks.map((s) => [s.name, s.batchSize, s.flushIntervalMs])).toEqual([
-      ['influx', 5000, 1000],
-      ['mqtt', 1000, 0],
+      ['influx', 5000, 250],
+      ['mqtt', 1000, 20],
     ]);
   });
 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
-import type { JournalRecord } from '../../src/core/types.js';
+import Database from 'better-sqlite3';
+import type { AcquisitionRecord, EventRecord, JournalRecord } from '../../src/core/types.js';
 import { Journal } from '../../src/journal/index.js';
 import { MAX_HELD } from '../../src/journal/disk-cap.js';
 
@@ -12,7 +13,7 @@ const CAP = 256 * 1024;
 const dirs: string[] = [];
 const journals: Journal[] = [];
 
-function open(policy: 'stop' | 'drop_oldest'): Journal {
+function open(policy: 'stop' | 'drop_oldest', tail?: { maxRecords: number; maxBytes: number }): Journal {
   const dir = mkdtempSync(join(tmpdir(), 'tg-cap-'));
   dirs.push(dir);
   const j = Journal.open({
@@ -24,6 +25,7 @@ function open(policy: 'stop' | 'drop_oldest'): Journal {
     log: silentLogger(),
     maxSizeBytes: CAP,
     fullPolicy: policy,
+    ...(tail ? { tail } : {}),
   });
   journals.push(j);
   return j;
@@ -32,7 +34,12 @@ function open(policy: 'stop' | 'drop_oldest'): Journal {
 let value = 0;
 function append(j: Journal): Promise<JournalRecord> {
   value += 1;
-  return j.appendReading({ device: 'dmm', channel: 'ch1', quantity: 'voltage', value, unit: 'V', u: 1e-7, time: Date.now(), flags: [], extra: { note: 'x'.repeat(200) } });
+  return j.appendAcquisition({
+    device: 'dmm',
+    time: Date.now(),
+    clock: 'yes',
+    channels: { ch1: { quantity: 'voltage', value, unit: 'V', u: 1e-7, extra: { note: 'x'.repeat(200) } } },
+  });
 }
 
 const turn = () => new Promise((r) => setImmediate(r));
@@ -45,8 +52,23 @@ async function until(what: string, predicate: () => boolean, timeoutMs = 10_000)
   }
 }
 
-function events(j: Journal, type: string): JournalRecord[] {
-  return j.range(1, 1_000_000).filter((r) => r.event?.type === type);
+const isEvent = (r: JournalRecord, type: string): r is EventRecord => (r.kind === 'event' || r.kind === 'seal') && r.event.type === type;
+
+function events(j: Journal, type: string): EventRecord[] {
+  return j.range(1, 1_000_000).filter((r): r is EventRecord => isEvent(r, type));
+}
+
+/** The value of an acquisition's one channel. */
+const valueOf = (r: JournalRecord): number | null => (r as AcquisitionRecord).channels.ch1!.value;
+
+/** The seqs actually in the journal's file, through a connection of its own. */
+function fileSeqs(j: Journal): number[] {
+  const db = new Database(j.path, { readonly: true });
+  try {
+    return db.prepare('SELECT seq FROM records ORDER BY seq').pluck().all() as number[];
+  } finally {
+    db.close();
+  }
 }
 
 afterEach(async () => {
@@ -71,20 +93,29 @@ describe('journal size cap', () => {
     expect(cap.usedBytes).toBeLessThan(CAP * 1.2);
 
     const remaining = j.range(1, 1_000_000);
-    const gaps = remaining.filter((r) => r.event?.type === 'gap');
-    const latest = gaps[gaps.length - 1]!.event!.data as { firstSeq: number; lastSeq: number; count: number };
-    // The latest gap still in the journal accounts for everything dropped before it.
-    expect(latest.firstSeq).toBe(1);
-    expect(latest.lastSeq).toBe(remaining[0]!.seq - 1);
-    expect(latest.count).toBe(cap.dropped);
-    expect(gaps.every((g) => g.event!.severity === 'alarm')).toBe(true);
+    const gaps = remaining.filter((r): r is EventRecord => isEvent(r, 'gap'));
+    const data = gaps.map((g) => g.event.data as { firstSeq: number; lastSeq: number; count: number });
+    // Every missing seq was dropped (nothing was delivered, so nothing was trimmed)...
+    expect(cap.trimmed).toBe(0);
+    expect(cap.dropped).toBe(remaining[0]!.seq - 1);
+    // ...and the gap events still in the journal account for all of them: a gap event that was
+    // itself dropped handed its range and count over to a later one (so fewer remain than were
+    // written), and together the remaining ones name the whole missing prefix and its count.
+    // (How many remain depends on how many records one drop removes: a gap event journaled right
+    // after a drop survives the next drop when that one removes fewer records than followed it.)
+    expect(gaps.length).toBeGreaterThan(0);
+    expect(gaps.length).toBeLessThan(cap.gaps);
+    expect(Math.min(...data.map((d) => d.firstSeq))).toBe(1);
+    expect(Math.max(...data.map((d) => d.lastSeq))).toBe(remaining[0]!.seq - 1);
+    expect(data.reduce((n, d) => n + d.count, 0)).toBe(cap.dropped);
+    expect(gaps.every((g) => g.event.severity === 'alarm')).toBe(true);
     // What is left is one unbroken chain hanging from the retention anchor.
     expect(remaining[0]!.prevHash).toBe(j.anchor()!.hash);
     for (let i = 1; i < remaining.length; i++) expect(remaining[i]!.prevHash).toBe(remaining[i - 1]!.hash);
     expect(j.stats().records).toBe(remaining.length);
   });
 
-  it('stop: readings wait at the cap with a journal_full alarm, and resume with journal_resumed once the sink caught up', async () => {
+  it('stop: acquisitions wait at the cap with a journal_full alarm, and resume with journal_resumed once the sink caught up', async () => {
     const j = open('stop');
     j.cursor('platform');
     const waiting: Promise<JournalRecord>[] = [];
@@ -104,16 +135,16 @@ describe('journal size cap', () => {
     j.setCursor('platform', j.lastSeq); // the sink delivered everything
     const resumed = await Promise.all(waiting);
     expect(resumed.map((r) => r.seq).every((s) => s > lastBefore)).toBe(true);
-    expect(resumed.map((r) => r.reading!.value)).toEqual([...resumed].sort((a, b) => a.seq - b.seq).map((r) => r.reading!.value));
+    expect(resumed.map(valueOf)).toEqual([...resumed].sort((a, b) => a.seq - b.seq).map(valueOf));
     const cap = j.capStats()!;
     expect(cap).toMatchObject({ full: false, held: 0, dropped: 0, refused: 0 });
     expect(cap.trimmed).toBeGreaterThan(0);
     const back = events(j, 'journal_resumed');
     expect(back).toHaveLength(1);
-    expect(back[0]!.event!.data).toMatchObject({ policy: 'stop', refused: 0 });
+    expect(back[0]!.event.data).toMatchObject({ policy: 'stop', refused: 0 });
   });
 
-  it('stop: beyond the waiting limit a reading is refused with TG_JOURNAL_FULL and counted', async () => {
+  it('stop: beyond the waiting limit an acquisition is refused with TG_JOURNAL_FULL and counted', async () => {
     const j = open('stop');
     j.cursor('platform');
     while (!j.capStats()!.full) {
@@ -125,7 +156,7 @@ describe('journal size cap', () => {
     expect(j.capStats()).toMatchObject({ held: MAX_HELD, refused: 1 });
     j.setCursor('platform', j.lastSeq);
     await until('resumed', () => events(j, 'journal_resumed').length === 1);
-    expect(events(j, 'journal_resumed')[0]!.event!.data).toMatchObject({ refused: 1 });
+    expect(events(j, 'journal_resumed')[0]!.event.data).toMatchObject({ refused: 1 });
     await Promise.all(held);
   });
 
@@ -154,5 +185,30 @@ describe('journal size cap', () => {
     expect(j.capStats()!.trimmed).toBe(0);
     expect(j.capStats()!.dropped).toBeGreaterThan(0);
     expect(events(j, 'gap').length).toBeGreaterThan(0);
+  });
+
+  it('entries never serves a record the cap deleted, though the in-memory tail still held it', async () => {
+    // A tail large enough to hold every record committed here: whatever the cap deletes was in it.
+    const j = open('drop_oldest', { maxRecords: 1_000_000, maxBytes: 1 << 30 });
+    j.cursor('platform');
+    const seen: number[] = [];
+    j.onCommit((rs) => seen.push(...rs.map((r) => r.seq)));
+    for (let batch = 0; batch < 8; batch++) {
+      await Promise.all(Array.from({ length: 250 }, () => append(j)));
+      await turn();
+    }
+    await turn();
+    await j.flush();
+    const inFile = fileSeqs(j);
+    const first = inFile[0]!;
+    expect(j.capStats()!.dropped).toBeGreaterThan(0);
+    expect(first).toBeGreaterThan(1); // a prefix was deleted...
+    expect(seen[0]).toBe(1); // ...that had been committed (and so pushed to the tail) in this process
+    expect(j.entries(1, 1_000_000).map((r) => r.seq)).toEqual(inFile);
+    for (const seq of [1, Math.floor(first / 2), first - 1]) {
+      expect(j.entries(seq, 1)[0]!.seq).toBe(first); // the first record that still exists
+      expect(j.record(seq)).toBeUndefined();
+    }
+    expect(j.range(1, 1_000_000).map((r) => r.seq)).toEqual(inFile);
   });
 });

@@ -1,24 +1,25 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
-import type { JournalRecord } from '../../src/core/types.js';
-import { Journal } from '../../src/journal/index.js';
+import type { EventRecord, JournalRecord } from '../../src/core/types.js';
+import { Journal, type CommittedRecord, type JournalOptions } from '../../src/journal/index.js';
+import { JournalQueries } from '../../src/journal/queries.js';
 import { redact, SinkError, SinkRunner, type Delivered, type Sink } from '../../src/sinks/index.js';
 
 /** A sink whose destination is an array; each delivery is answered by `answer` (default: all). */
 class ArraySink implements Sink {
-  readonly received: JournalRecord[] = [];
+  readonly received: CommittedRecord[] = [];
   readonly batches: number[][] = [];
-  answer: (batch: readonly JournalRecord[]) => Promise<Delivered> | Delivered = (b) => ({ upTo: b[b.length - 1]!.seq });
+  answer: (batch: readonly CommittedRecord[]) => Promise<Delivered> | Delivered = (b) => ({ upTo: b[b.length - 1]!.seq });
   constructor(
     readonly name: string,
     readonly batchSize = 100,
     readonly flushIntervalMs = 0,
   ) {}
-  async deliver(batch: readonly JournalRecord[]): Promise<Delivered> {
+  async deliver(batch: readonly CommittedRecord[]): Promise<Delivered> {
     this.batches.push(batch.map((r) => r.seq));
     let result: Delivered;
     try {
@@ -38,10 +39,10 @@ const dirs: string[] = [];
 const journals: Journal[] = [];
 const runners: SinkRunner[] = [];
 
-function openJournal(path?: string): Journal {
+function openJournal(path?: string, over: Partial<JournalOptions> = {}): Journal {
   const file = path ?? join(mkdtempSync(join(tmpdir(), 'tg-sink-runner-')), 'journal.sqlite');
   if (!path) dirs.push(join(file, '..'));
-  const j = Journal.open({ path: file, gateway: 'gw', lab: 'LAB', clock: systemClock, commitIntervalMs: 1, log: silentLogger() });
+  const j = Journal.open({ path: file, gateway: 'gw', lab: 'LAB', clock: systemClock, commitIntervalMs: 1, log: silentLogger(), ...over });
   journals.push(j);
   return j;
 }
@@ -53,11 +54,16 @@ function run(sink: Sink, journal: Journal, extra: { cursorPersistMs?: number } =
   return r;
 }
 
-async function append(j: Journal, n: number, time = Date.now()): Promise<void> {
-  await Promise.all(
-    Array.from({ length: n }, (_, i) => j.appendReading({ device: 'd', channel: 'c', quantity: 'voltage', value: i, unit: 'V', time, flags: [] })),
+async function append(j: Journal, n: number, time = Date.now()): Promise<JournalRecord[]> {
+  return Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      j.appendAcquisition({ device: 'd', time, clock: 'yes', channels: { c: { quantity: 'voltage', value: i, unit: 'V' }, t: { quantity: 'temperature', value: 23, unit: '°C' } } }),
+    ),
   );
 }
+
+const eventOf = (r: CommittedRecord): EventRecord['event'] | undefined => (r.record.kind === 'event' ? r.record.event : undefined);
+const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 async function until(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -128,22 +134,65 @@ describe('SinkRunner', () => {
     await append(j, 40);
     const sink = new ArraySink('a', 40);
     let failures = 0;
-    sink.answer = (b) => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    sink.answer = async (b) => {
       failures += 1;
       if (failures === 1) throw new SinkError('connect ECONNREFUSED http://admin:s3cret@127.0.0.1:1', { upTo: 10 });
       if (failures <= 3) throw new Error('still down, password=s3cret');
+      await gate; // the attempt that will succeed: hold it while the failure is inspected
       return { upTo: b[b.length - 1]!.seq };
     };
     const runner = run(sink, j, { cursorPersistMs: 0 });
-    await until('the first failures', () => failures >= 2);
+    await until('three failures and a retry in flight', () => failures === 4);
     const during = runner.status();
-    expect(['retrying', 'delivering']).toContain(during.state);
+    expect(during).toMatchObject({ state: 'delivering', cursor: 10 });
+    expect(during.lastError).toMatch(/still down/); // why it fails, while it fails
+    expect(during.lastErrorAt).not.toBeNull();
+    expect(JSON.stringify(during)).not.toContain('s3cret');
+    release();
     await until('delivered after the outage', () => runner.status().cursor === 40);
     const s = runner.status();
-    expect(s.lastError).not.toBeNull();
     expect(JSON.stringify(s)).not.toContain('s3cret');
     expect(sink.batches[1]![0]).toBe(11); // the confirmed prefix 1..10 was kept
     expect(sink.received.map((r) => r.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+
+  it('clears lastError once the sink delivers again, and keeps lastErrorAt (when the last failure was)', async () => {
+    const j = openJournal();
+    await append(j, 10);
+    const sink = new ArraySink('a', 10);
+    let failures = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    sink.answer = async (b) => {
+      if (failures < 2) {
+        failures += 1;
+        throw new Error(`broker unreachable (attempt ${failures})`);
+      }
+      await gate; // the attempt that will succeed waits until the failure was looked at
+      return { upTo: b[b.length - 1]!.seq };
+    };
+    const runner = run(sink, j, { cursorPersistMs: 0 });
+    await until('two failures and a retry in flight', () => sink.batches.length === 3);
+    const failing = runner.status();
+    expect(failing.lastError).toBe('broker unreachable (attempt 2)');
+    expect(failing.lastErrorAt).not.toBeNull();
+    release();
+    await until('delivered after the outage', () => runner.status().cursor === 10);
+    const recovered = runner.status();
+    expect(recovered.lastError).toBeNull();
+    expect(recovered.lastErrorAt).toBe(failing.lastErrorAt); // no failure since: the same instant
+    expect(Number.isNaN(Date.parse(recovered.lastErrorAt!))).toBe(false);
+    expect(recovered.state).not.toBe('retrying');
+
+    // A later failure is reported again, with its own time.
+    sink.answer = () => {
+      throw new Error('broker unreachable again');
+    };
+    await append(j, 1);
+    await until('the new failure', () => runner.status().lastError === 'broker unreachable again');
+    expect(Date.parse(runner.status().lastErrorAt!)).toBeGreaterThanOrEqual(Date.parse(failing.lastErrorAt!));
   });
 
   it('quarantines records the destination refuses for good with a journaled alarm, and goes on', async () => {
@@ -153,10 +202,10 @@ describe('SinkRunner', () => {
     sink.answer = (b) => (b[0]!.seq === 1 ? { upTo: b[b.length - 1]!.seq, rejected: [{ seqs: [7, 8], reason: 'field type conflict' }] } : { upTo: b[b.length - 1]!.seq });
     const runner = run(sink, j, { cursorPersistMs: 0 });
     await until('past the batch', () => runner.status().cursor >= 30);
-    const events = j.range(31, 10).filter((r) => r.event?.type === 'sink_quarantine');
+    const events = j.entries(31, 10).filter((r) => eventOf(r)?.type === 'sink_quarantine');
     expect(events).toHaveLength(1);
-    expect(events[0]!.event).toMatchObject({ severity: 'alarm', data: { sink: 'a', count: 2, firstSeq: 7, lastSeq: 8, seqs: [7, 8], reason: 'field type conflict' } });
-    await until('the quarantine event itself delivered', () => sink.received.some((r) => r.event?.type === 'sink_quarantine'));
+    expect(eventOf(events[0]!)).toMatchObject({ severity: 'alarm', data: { sink: 'a', count: 2, firstSeq: 7, lastSeq: 8, seqs: [7, 8], reason: 'field type conflict' } });
+    await until('the quarantine event itself delivered', () => sink.received.some((r) => eventOf(r)?.type === 'sink_quarantine'));
     expect(runner.status().quarantined).toBe(2);
     await append(j, 3);
     await until('goes on', () => runner.status().cursor === j.lastSeq);
@@ -197,6 +246,126 @@ describe('SinkRunner', () => {
     await append(j, 3, Date.now() - 60_000);
     await until('pending', () => runner.status().pending === 3);
     expect(runner.status().lagSeconds).toBeGreaterThanOrEqual(60);
+  });
+});
+
+describe('SinkRunner and the journal\'s in-memory tail', () => {
+  /** Every record committed, by seq: the very objects the journal's tail holds. */
+  function committedObjects(j: Journal): Map<number, CommittedRecord> {
+    const byseq = new Map<number, CommittedRecord>();
+    j.onCommit((rs) => {
+      for (const r of rs) byseq.set(r.seq, r);
+    });
+    return byseq;
+  }
+
+  it('a sink that fell behind the tail reads from SQLite and catches up with nothing lost and nothing repeated', async () => {
+    const j = openJournal(undefined, { tail: { maxRecords: 10, maxBytes: 1 << 20 } });
+    const committed = committedObjects(j);
+    const range = vi.spyOn(JournalQueries.prototype, 'range');
+    try {
+      await append(j, 50); // the tail holds 41..50 only
+      const sink = new ArraySink('a', 20);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const answer = sink.answer;
+      sink.answer = async (b) => {
+        if (b[0]!.seq === 1) await gate; // the destination is slow while more is committed
+        return answer(b);
+      };
+      const runner = run(sink, j, { cursorPersistMs: 0 });
+      await until('the first delivery in flight', () => sink.batches.length === 1);
+      await append(j, 100); // 51..150: the tail moves on to 141..150
+      release();
+      await until('caught up', () => runner.status().cursor === 150);
+
+      // Nothing lost, nothing repeated, in order (this sink confirms everything: no resend).
+      expect(sink.received.map((r) => r.seq)).toEqual(oneTo(150));
+      expect(sink.batches.flat()).toEqual(oneTo(150));
+      // Records read back from SQLite are equal to what was committed, bytes and objects...
+      for (const r of sink.received) {
+        const c = committed.get(r.seq)!;
+        expect([r.seq, r.kind, r.time, r.json]).toEqual([c.seq, c.kind, c.time, c.json]);
+        expect(r.record).toEqual(c.record);
+      }
+      // ...but the ones the runner read while behind are not the tail's objects: they came from SQLite,
+      expect(range).toHaveBeenCalled();
+      expect(sink.received.slice(0, 140).some((r) => r === committed.get(r.seq))).toBe(false);
+      // and once it reached the tail (141..150), it was served from memory.
+      expect(sink.received.slice(140).every((r) => r === committed.get(r.seq))).toBe(true);
+    } finally {
+      range.mockRestore();
+    }
+  });
+
+  it('a sink that keeps up is served from the tail: the very records committed, SQLite never read', async () => {
+    const j = openJournal();
+    const committed = committedObjects(j);
+    const sink = new ArraySink('a', 100);
+    const runner = run(sink, j, { cursorPersistMs: 0 });
+    await until('registered and idle', () => runner.status().state === 'idle');
+    const range = vi.spyOn(JournalQueries.prototype, 'range');
+    const record = vi.spyOn(JournalQueries.prototype, 'record');
+    try {
+      for (let round = 0; round < 5; round++) {
+        await append(j, 20);
+        await until(`round ${round} delivered`, () => runner.status().cursor === j.lastSeq);
+      }
+      expect(sink.received.map((r) => r.seq)).toEqual(oneTo(100));
+      expect(sink.received.every((r) => r === committed.get(r.seq))).toBe(true);
+      expect(range).not.toHaveBeenCalled();
+      expect(record).not.toHaveBeenCalled();
+    } finally {
+      range.mockRestore();
+      record.mockRestore();
+    }
+  });
+});
+
+describe('SinkRunner cursor bounds', () => {
+  it('a sink that confirms beyond its batch moves the cursor to the batch\'s last seq, not past it', async () => {
+    const j = openJournal();
+    await append(j, 30);
+    const sink = new ArraySink('a', 10);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    sink.answer = async (b) => {
+      if (b[0]!.seq === 1) return { upTo: 1000 }; // claims more than it was given
+      if (b[0]!.seq === 11) await gate;
+      return { upTo: b[b.length - 1]!.seq };
+    };
+    const runner = run(sink, j, { cursorPersistMs: 0 });
+    await until('the second delivery in flight', () => sink.batches.length === 2);
+    expect(sink.batches[1]![0]).toBe(11); // records 11..30 were not skipped
+    expect(runner.status()).toMatchObject({ cursor: 10, delivered: 10, pending: 20 });
+    expect(j.cursor('a')).toBe(10);
+    release();
+    await until('everything confirmed', () => runner.status().cursor === 30);
+    expect(sink.batches.flat()).toEqual(oneTo(30)); // each record handed over once
+    expect(runner.status().delivered).toBe(30);
+  });
+
+  it('a failure that claims a confirmed prefix beyond its batch keeps only the batch', async () => {
+    const j = openJournal();
+    await append(j, 30);
+    const sink = new ArraySink('a', 10);
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    sink.answer = async (b) => {
+      calls += 1;
+      if (calls === 1) throw new SinkError('connection reset after the batch', { upTo: 1000 });
+      if (calls === 2) await gate;
+      return { upTo: b[b.length - 1]!.seq };
+    };
+    const runner = run(sink, j, { cursorPersistMs: 0 });
+    await until('the retry in flight', () => sink.batches.length === 2);
+    expect(sink.batches[1]![0]).toBe(11);
+    expect(runner.status().cursor).toBe(10);
+    expect(j.cursor('a')).toBe(10);
+    release();
+    await until('everything confirmed', () => runner.status().cursor === 30);
+    expect(sink.batches.flat()).toEqual(oneTo(30));
   });
 });
 

@@ -1,4 +1,4 @@
-import modbusSerial from 'modbus-serial';
+import type modbusSerial from 'modbus-serial';
 import { TgError } from '../../core/errors.js';
 import { openSerialPort } from '../serial.js';
 import { connectTcp } from '../tcp-connect.js';
@@ -12,8 +12,11 @@ import { RtuFramePort } from './rtu-port.js';
  */
 
 // modbus-serial is CommonJS: `module.exports` is the client class and `.default` points to itself.
-const ModbusRTU = modbusSerial.default;
-type ModbusRTU = InstanceType<typeof ModbusRTU>;
+// It is loaded on the first connection: a gateway without Modbus links never pays for it.
+type ModbusRTUClass = (typeof modbusSerial)['default'];
+type ModbusRTU = InstanceType<ModbusRTUClass>;
+let modbusClass: Promise<ModbusRTUClass> | undefined;
+const loadModbus = () => (modbusClass ??= import('modbus-serial').then((m) => m.default.default ?? m.default));
 
 /** One opened connection with a modbus-serial client bound to it. */
 export interface ModbusSession {
@@ -29,7 +32,8 @@ export interface ModbusTransport {
   open(signal: AbortSignal): Promise<ModbusSession>;
 }
 
-function newClient(port?: unknown): ModbusRTU {
+async function newClient(port?: unknown): Promise<ModbusRTU> {
+  const ModbusRTU = await loadModbus();
   const client = new ModbusRTU(port);
   // The client re-emits port errors; without a listener an EventEmitter would throw them.
   client.on('error', () => undefined);
@@ -55,7 +59,7 @@ export function rtuTransport(cfg: Pick<ModbusRtuLinkConfig, 'path' | 'baudRate' 
           port.destroy();
         });
       });
-      const client = newClient(new RtuFramePort(port));
+      const client = await newClient(new RtuFramePort(port));
       await new Promise<void>((resolve) => client.open(() => resolve()));
       return { client, closed, destroy: () => port.destroy() };
     },
@@ -72,7 +76,7 @@ export function tcpTransport(endpoint: { host: string; port: number }, connectTi
         socket.on('error', (e) => done(e.message));
         socket.once('close', () => done('closed by peer'));
       });
-      const client = newClient();
+      const client = await newClient();
       try {
         await client.linkTCP(socket, { port: endpoint.port });
       } catch (e) {

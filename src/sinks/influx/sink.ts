@@ -1,7 +1,6 @@
 /**
- * The InfluxDB sink: journal records as points (points.ts) through the `influx` package's 1.x
- * write API. InfluxDB 2.x and 3.x accept the same requests on their v1-compatible /write endpoint
- * (a database/retention-policy mapping to a bucket, the token as the password).
+ * The InfluxDB sink: journal records as line protocol (lines.ts), one line per record, written
+ * over HTTP (http.ts) to InfluxDB 1.x's /write, or the v1-compatible endpoint of 2.x and 3.x.
  *
  * Contract:
  * - One `deliver` is one HTTP write of the batch's points; a 2xx confirms the whole batch.
@@ -15,14 +14,16 @@
  *   is harmless, so bisecting never duplicates anything.
  * - The database is created (CREATE DATABASE is idempotent) once, before the first write, when
  *   `createDatabase` is set; a user without the right to create it just gets a warning.
- * - The package's own retries and host blacklisting are switched off: the runner's backoff is the
- *   only retry policy. Credentials never appear in an error message (`redact`).
+ * - The runner's backoff is the only retry policy. Credentials never appear in an error message.
+ * - Lines are built a slice of records at a time with a yield in between, so a large catch-up
+ *   batch never holds up acquisition for the whole conversion.
  */
-import { InfluxDB, type IPoint } from 'influx';
 import type { Logger } from '../../core/logger.js';
 import type { JournalRecord } from '../../core/types.js';
+import type { CommittedRecord } from '../../journal/index.js';
 import { describeError, redact, SinkError, type Delivered, type Rejection, type Sink } from '../types.js';
-import { pointsOf } from './points.js';
+import { InfluxHttp, InfluxHttpError } from './http.js';
+import { LineBuilder } from './lines.js';
 
 export interface InfluxSinkOptions {
   /** http(s)://host:port[/path]; credentials in the URL are accepted but better given separately. */
@@ -35,6 +36,9 @@ export interface InfluxSinkOptions {
   flushIntervalMs: number;
   timeoutMs: number;
   createDatabase: boolean;
+  /** The tags every point carries. */
+  gateway: string;
+  lab: string;
   /** Default 'influx'. */
   name?: string;
   log: Logger;
@@ -43,26 +47,16 @@ export interface InfluxSinkOptions {
 /** Upper bound on the writes one refused batch may take while isolating the refused records. */
 const MAX_PROBE_WRITES = 64;
 const RETRYABLE_4XX = new Set([401, 403, 404, 408, 429]);
-/** Records converted to points between two yields to the event loop. */
-const POINTS_SLICE = 500;
-
-/** A never-disabling backoff for the package's host pool (the runner does the backing off). */
-const NO_POOL_BACKOFF = {
-  getDelay: () => 0,
-  next() {
-    return this;
-  },
-  reset() {
-    return this;
-  },
-};
+/** Records turned into lines between two yields to the event loop. */
+const LINES_SLICE = 1000;
 
 export class InfluxSink implements Sink {
   readonly name: string;
   readonly batchSize: number;
   readonly flushIntervalMs: number;
   readonly #o: InfluxSinkOptions;
-  readonly #client: InfluxDB;
+  readonly #http: InfluxHttp;
+  readonly #lines: LineBuilder;
   #databaseChecked: boolean;
 
   constructor(options: InfluxSinkOptions) {
@@ -71,58 +65,61 @@ export class InfluxSink implements Sink {
     this.batchSize = options.batchSize;
     this.flushIntervalMs = options.flushIntervalMs;
     this.#databaseChecked = !options.createDatabase;
-    const url = new URL(options.url);
-    const username = options.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
-    const password = options.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
-    this.#client = new InfluxDB({
-      host: url.hostname,
-      port: Number(url.port || (url.protocol === 'https:' ? 443 : 8086)),
-      protocol: url.protocol === 'https:' ? 'https' : 'http',
-      path: url.pathname === '/' ? '' : url.pathname.replace(/\/$/, ''),
+    this.#http = new InfluxHttp({
+      url: options.url,
       database: options.database,
-      ...(username !== undefined ? { username } : {}),
-      ...(password !== undefined ? { password } : {}),
-      pool: { maxRetries: 0, requestTimeout: options.timeoutMs, backoff: NO_POOL_BACKOFF },
+      timeoutMs: options.timeoutMs,
+      ...(options.username !== undefined ? { username: options.username } : {}),
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      ...(options.retentionPolicy !== undefined ? { retentionPolicy: options.retentionPolicy } : {}),
     });
+    this.#lines = new LineBuilder(options.gateway, options.lab);
   }
 
-  async deliver(batch: readonly JournalRecord[], signal: AbortSignal): Promise<Delivered> {
+  /** The record's line, made at commit by the journal (Journal.addEncoder). */
+  encode(record: JournalRecord): string {
+    return this.#lines.line(record);
+  }
+
+  async deliver(batch: readonly CommittedRecord[], signal: AbortSignal, encoded?: readonly string[]): Promise<Delivered> {
     if (batch.length === 0) return { upTo: 0 };
     await this.#ensureDatabase(signal);
-    const points = await pointsInSlices(batch);
-    const outcome = await this.#write(points.flat(), signal);
+    const lines = encoded ?? (await this.#linesOf(batch));
+    const outcome = await this.#write(lines, 0, lines.length, signal);
     const last = batch[batch.length - 1]!.seq;
     if (outcome === 'ok') return { upTo: last };
     // Refused for good: find which records InfluxDB refuses, confirm the others.
     const budget = { writes: MAX_PROBE_WRITES - 1 };
     const rejected: Rejection[] = [];
-    await this.#isolate(batch, points, 0, batch.length, outcome, budget, rejected, signal);
+    await this.#isolate(batch, lines, 0, batch.length, outcome, budget, rejected, signal);
     // One quarantine per batch: every refused seq, with the reason InfluxDB gave for the first.
     return { upTo: last, rejected: [{ seqs: rejected.flatMap((r) => r.seqs), reason: rejected[0]?.reason ?? outcome.reason }] };
   }
 
   async close(): Promise<void> {
-    // The package keeps no connection of its own beyond Node's HTTP agent.
+    this.#http.close();
   }
 
-  /** 'ok', or the reason InfluxDB refused the points for good. Throws when it may heal. */
-  async #write(points: IPoint[], signal: AbortSignal): Promise<'ok' | { reason: string }> {
-    let write: Promise<void>;
-    try {
-      write = this.#client.writePoints(points, {
-        precision: 'n',
-        ...(this.#o.retentionPolicy ? { retentionPolicy: this.#o.retentionPolicy } : {}),
-      });
-    } catch (err) {
-      // The package refused to format the points: deterministic, so never worth retrying.
-      return { reason: `not writable as line protocol: ${describeError(err)}` };
+  /** One line per record; a record that cannot be written as a line gets '' (refused below). */
+  async #linesOf(batch: readonly CommittedRecord[]): Promise<string[]> {
+    const out: string[] = new Array<string>(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      if (i > 0 && i % LINES_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+      out[i] = this.#lines.line(batch[i]!.record);
     }
+    return out;
+  }
+
+  /** Writes lines[from, to): 'ok', or the reason InfluxDB refused them for good. Throws when it may heal. */
+  async #write(lines: readonly string[], from: number, to: number, signal: AbortSignal): Promise<'ok' | { reason: string }> {
+    let body = '';
+    for (let i = from; i < to; i++) body += `${lines[i]}\n`;
     try {
-      await abortable(write, signal);
+      await this.#http.write(body, signal);
       return 'ok';
     } catch (err) {
       if (signal.aborted) throw err;
-      const status = (err as { res?: { statusCode?: number } }).res?.statusCode;
+      const status = err instanceof InfluxHttpError ? err.status : undefined;
       if (status !== undefined && status >= 400 && status < 500 && !RETRYABLE_4XX.has(status)) {
         return { reason: describeError(err) };
       }
@@ -130,10 +127,10 @@ export class InfluxSink implements Sink {
     }
   }
 
-  /** Bisects batch[from, to) (already refused with `refused`) down to the refused records. */
+/** Bisects batch[from, to) (already refused with `refused`) down to the refused records. */
   async #isolate(
-    batch: readonly JournalRecord[],
-    points: IPoint[][],
+    batch: readonly CommittedRecord[],
+    lines: readonly string[],
     from: number,
     to: number,
     refused: { reason: string },
@@ -151,19 +148,19 @@ export class InfluxSink implements Sink {
       [mid, to],
     ] as const) {
       budget.writes -= 1;
-      const outcome = await this.#write(points.slice(a, b).flat(), signal);
-      if (outcome !== 'ok') await this.#isolate(batch, points, a, b, outcome, budget, out, signal);
+      const outcome = await this.#write(lines, a, b, signal);
+      if (outcome !== 'ok') await this.#isolate(batch, lines, a, b, outcome, budget, out, signal);
     }
   }
 
   async #ensureDatabase(signal: AbortSignal): Promise<void> {
     if (this.#databaseChecked) return;
     try {
-      await abortable(this.#client.createDatabase(this.#o.database), signal);
+      await this.#http.query(`CREATE DATABASE "${this.#o.database.replace(/["\\]/g, '\\$&')}"`, signal);
       this.#databaseChecked = true;
     } catch (err) {
       if (signal.aborted) throw err;
-      const status = (err as { res?: { statusCode?: number } }).res?.statusCode;
+      const status = err instanceof InfluxHttpError ? err.status : undefined;
       if (status === undefined || status >= 500) throw new SinkError(`InfluxDB unreachable: ${describeError(err)}`);
       // No right to create databases: the operator made it; the writes will tell.
       this.#databaseChecked = true;
@@ -175,34 +172,4 @@ export class InfluxSink implements Sink {
   get target(): string {
     return `${redact(this.#o.url)} db=${this.#o.database}`;
   }
-}
-
-/** Records a slice at a time, yielding to the event loop in between: a 5000-record batch must
- *  not hold up acquisition for the whole conversion. */
-async function pointsInSlices(batch: readonly JournalRecord[]): Promise<IPoint[][]> {
-  const out: IPoint[][] = [];
-  for (let i = 0; i < batch.length; i += POINTS_SLICE) {
-    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-    for (const r of batch.slice(i, i + POINTS_SLICE)) out.push(pointsOf(r));
-  }
-  return out;
-}
-
-/** Rejects with the signal's reason when it aborts first (the HTTP request is left to time out). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }

@@ -6,10 +6,14 @@
  *   Interval, optional TLS (CA, client certificate and key) and username/password. The last will
  *   is a retained `offline` status; after each connect a retained `online` status is published, and
  *   `close()` publishes `offline` itself before disconnecting (a clean DISCONNECT drops the will).
- * - `deliver(batch)` publishes the records in seq order to the records topic (and dashboard events
- *   also to the events topic) with at most `inflight` records awaiting PUBACK (fewer when the
- *   broker's Receive Maximum is smaller). A record is confirmed when all its publishes are
- *   PUBACKed; `upTo` only ever covers a contiguous run of confirmed records.
+ * - `deliver(batch)` packs consecutive records into messages on the records topic — a JSON array
+ *   of at most `messageRecords` records and about `messageBytes` bytes, each element the record's
+ *   JSON exactly as the journal made it — and publishes them in seq order, QoS 1, with at most
+ *   `inflight` messages awaiting PUBACK (fewer when the broker's Receive Maximum is smaller).
+ *   Dashboard events also go, one record per message, to the events topic. A record is confirmed
+ *   when every message holding it is PUBACKed; `upTo` only ever covers a contiguous run of
+ *   confirmed records, so the cursor moves over a message's records on its PUBACK. The runner's
+ *   batching (`flushIntervalMs`, the linger) decides how many records one deliver sees.
  * - Any failure (connect refused, connection lost, a PUBACK with an error reason code) ends the
  *   delivery with SinkError carrying the contiguous confirmed prefix, and drops the connection.
  *   MQTT.js's own reconnect and resend are off (reconnectPeriod 0): the runner backs off and
@@ -18,11 +22,11 @@
  *   recognises it by `gateway` and `seq`.
  * - Passwords and keys never reach a log or an error message.
  */
-import { connect, type IClientOptions, type IConnackPacket, type IClientPublishOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, IConnackPacket, IClientPublishOptions, MqttClient } from 'mqtt';
 import type { Logger } from '../../core/logger.js';
-import type { JournalRecord } from '../../core/types.js';
+import type { CommittedRecord } from '../../journal/index.js';
 import { describeError, redact, SinkError, type Delivered, type Sink } from '../types.js';
-import { isDashboardEvent, recordPayload, statusPayload, type MqttTopics } from './topics.js';
+import { isDashboardEvent, statusPayload, type MqttTopics } from './topics.js';
 
 export interface MqttSinkOptions {
   /** mqtt://host:1883 or mqtts://host:8883 */
@@ -40,8 +44,14 @@ export interface MqttSinkOptions {
   cert?: string;
   key?: string;
   rejectUnauthorized: boolean;
+  /** Messages awaiting PUBACK at most. */
   inflight: number;
   batchSize: number;
+  /** How long the runner may wait to fill a batch (the linger), ms. */
+  flushIntervalMs: number;
+  /** Records in one message at most, and its approximate size bound in bytes. */
+  messageRecords: number;
+  messageBytes: number;
   connectTimeoutMs: number;
   keepaliveSeconds: number;
   /** Default 'mqtt'. */
@@ -58,7 +68,7 @@ const PUBLISH: IClientPublishOptions = { qos: 1 };
 export class MqttSink implements Sink {
   readonly name: string;
   readonly batchSize: number;
-  readonly flushIntervalMs = 0;
+  readonly flushIntervalMs: number;
   readonly #o: MqttSinkOptions;
   #client: MqttClient | undefined;
   /** The broker's Receive Maximum from the CONNACK of the current connection, if it sent one. */
@@ -69,22 +79,21 @@ export class MqttSink implements Sink {
     this.#o = options;
     this.name = options.name ?? 'mqtt';
     this.batchSize = options.batchSize;
+    this.flushIntervalMs = options.flushIntervalMs;
   }
 
   get connected(): boolean {
     return this.#client?.connected === true;
   }
 
-  async deliver(batch: readonly JournalRecord[], signal: AbortSignal): Promise<Delivered> {
+  async deliver(batch: readonly CommittedRecord[], signal: AbortSignal): Promise<Delivered> {
     if (batch.length === 0) return { upTo: 0 };
     const client = await this.#connect(signal);
     const serverMax = this.#receiveMaximum;
     const window = Math.max(1, Math.min(this.#o.inflight, serverMax ?? Number.POSITIVE_INFINITY));
-    const { records: recordsTopic, events: eventsTopic } = this.#o.topics;
+    const { messages, outstanding } = packMessages(batch, this.#o);
 
     return new Promise<Delivered>((resolve, reject) => {
-      const outstanding = new Array<number>(batch.length).fill(0);
-      const confirmed = new Array<boolean>(batch.length).fill(false);
       let next = 0;
       let inflight = 0;
       let prefix = -1; // index of the last record of the contiguous confirmed run
@@ -105,30 +114,25 @@ export class MqttSink implements Sink {
       client.once('close', onClose);
       signal.addEventListener('abort', onAbort, { once: true });
 
-      const confirm = (i: number) => {
-        confirmed[i] = true;
+      const acked = (m: Message) => {
         inflight -= 1;
-        this.#o.onConfirmed?.(batch[i]!.seq);
-        while (prefix + 1 < batch.length && confirmed[prefix + 1]) prefix += 1;
+        for (let i = m.from; i <= m.to; i++) {
+          outstanding[i]! -= 1;
+          if (outstanding[i] === 0) this.#o.onConfirmed?.(batch[i]!.seq);
+        }
+        while (prefix + 1 < batch.length && outstanding[prefix + 1] === 0) prefix += 1;
         if (prefix === batch.length - 1) finish();
         else pump();
       };
       const pump = () => {
-        while (!settled && inflight < window && next < batch.length) {
-          const i = next++;
-          const record = batch[i]!;
-          const payload = recordPayload(record);
-          const topics = isDashboardEvent(record) ? [recordsTopic, eventsTopic] : [recordsTopic];
-          outstanding[i] = topics.length;
+        while (!settled && inflight < window && next < messages.length) {
+          const m = messages[next++]!;
           inflight += 1;
-          for (const topic of topics) {
-            client.publish(topic, payload, PUBLISH, (err) => {
-              if (settled) return;
-              if (err) return finish(err);
-              outstanding[i]! -= 1;
-              if (outstanding[i] === 0) confirm(i);
-            });
-          }
+          client.publish(m.events ? this.#o.topics.events : this.#o.topics.records, m.payload, PUBLISH, (err) => {
+            if (settled) return;
+            if (err) return finish(err);
+            acked(m);
+          });
         }
       };
       pump();
@@ -173,6 +177,9 @@ export class MqttSink implements Sink {
       ...(o.cert !== undefined ? { cert: o.cert } : {}),
       ...(o.key !== undefined ? { key: o.key } : {}),
     };
+    // MQTT.js is loaded on the first connection: a gateway without this sink never pays for it.
+    const { connect } = await import('mqtt');
+    if (this.#closed) throw new SinkError('the MQTT sink is closed');
     const client = connect(o.url, options);
     // MQTT.js leaves Nagle's algorithm on: each small PUBLISH would wait for the ACK of the one
     // before (tens of ms with delayed ACKs). The socket exists as soon as connect() returns.
@@ -223,6 +230,48 @@ export class MqttSink implements Sink {
     const { gateway, lab, comparison } = this.#o;
     return statusPayload({ gateway, lab, comparison, state, time: Date.now() });
   }
+}
+
+/** One PUBLISH: records batch[from..to] (an array on the records topic, one object on the events topic). */
+interface Message {
+  payload: string;
+  from: number;
+  to: number;
+  events: boolean;
+}
+
+/**
+ * The batch as messages, in seq order, and for each record how many messages hold it. Sizes are
+ * counted in UTF-16 code units (a non-ASCII character such as ° counts once though UTF-8 takes two
+ * bytes), so a message may exceed `messageBytes` by the share of non-ASCII text: a bound, not a cap.
+ */
+export function packMessages(
+  batch: readonly CommittedRecord[],
+  limits: { messageRecords: number; messageBytes: number },
+): { messages: Message[]; outstanding: Int32Array } {
+  const messages: Message[] = [];
+  const outstanding = new Int32Array(batch.length);
+  let payload = '';
+  let from = 0;
+  const flush = (to: number) => {
+    if (to >= from) messages.push({ payload: `[${payload}]`, from, to, events: false });
+    payload = '';
+    from = to + 1;
+  };
+  for (let i = 0; i < batch.length; i++) {
+    const json = batch[i]!.json;
+    const count = i - from;
+    if (count > 0 && (count >= limits.messageRecords || payload.length + json.length + 3 > limits.messageBytes)) flush(i - 1);
+    payload = payload.length === 0 ? json : `${payload},${json}`;
+    outstanding[i] = 1;
+    const r = batch[i]!;
+    if (r.kind === 'event' && isDashboardEvent(r.record)) {
+      messages.push({ payload: json, from: i, to: i, events: true });
+      outstanding[i] = 2;
+    }
+  }
+  flush(batch.length - 1);
+  return { messages, outstanding };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

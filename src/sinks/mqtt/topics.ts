@@ -1,15 +1,17 @@
 /**
  * The comparison platform's MQTT contract: topics and payloads.
  *
- * - `{prefix}/{comparison}/{lab}/records`: every journal record, in seq order, QoS 1.
- * - `{prefix}/{comparison}/{lab}/events`: the same payload again for alarms and lifecycle
- *   transitions, for dashboards that do not want every reading.
+ * - `{prefix}/{comparison}/{lab}/records`: every journal record, in seq order, QoS 1, packed: each
+ *   message is a JSON array of consecutive records.
+ * - `{prefix}/{comparison}/{lab}/events`: alarms and lifecycle transitions again, one record (a JSON
+ *   object) per message, for dashboards that do not want every acquisition.
  * - `{prefix}/{comparison}/{lab}/status`: retained `{gateway, lab, comparison, state, time}`; the
  *   last will sets `state: "offline"` when the gateway vanishes.
- * - A record's payload is the journal record itself as JSON (gateway, lab, seq, kind, time,
- *   reading/event, standard, verdicts, verified, prevHash, hash): `gateway` and `seq` let the
- *   platform deduplicate exactly and prove completeness (a missing seq is either still on its way
- *   or named by a `gap` event), and the hashes let it verify the chain.
+ * - A record in a payload is the journal record's JSON exactly as the journal made it (`hash` first,
+ *   then the canonical body: v, seq, kind, gateway, lab, time, clock, device and channels or event,
+ *   prevHash): `gateway` and `seq` let the platform deduplicate exactly and prove completeness (a
+ *   missing seq is either still on its way or named by a `gap` event), and the hashes let it
+ *   verify the chain.
  */
 import type { JournalRecord } from '../../core/types.js';
 
@@ -43,10 +45,6 @@ export function topicsFor(prefix: string, comparison: string, lab: string): Mqtt
 export function isDashboardEvent(r: JournalRecord): boolean {
   if (r.kind !== 'event' || !r.event) return false;
   return r.event.severity === 'alarm' || DASHBOARD_EVENT_TYPES.has(r.event.type);
-}
-
-export function recordPayload(r: JournalRecord): string {
-  return JSON.stringify(r);
 }
 
 export function statusPayload(s: { gateway: string; lab: string; comparison: string; state: 'online' | 'offline'; time: number }): string {

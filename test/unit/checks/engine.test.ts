@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CheckEngine, type EngineSnapshot, type ProcessResult } from '../../../src/checks/engine.js';
+import { CheckEngine, type EngineSnapshot } from '../../../src/checks/engine.js';
 import { canTransition } from '../../../src/checks/lifecycle.js';
 import { detail } from '../../../src/checks/summary.js';
 import type { Reading } from '../../../src/core/types.js';
-import { HOUR, MIN, Scenario, feed, move, run, testStandard, verdictOf } from './scenario.js';
+import { HOUR, MIN, Scenario, asAcquisition, feed, judge, move, run, testStandard, verdictOf, type ReadingResult } from './scenario.js';
 
 const reading = (over: Partial<Reading>): Reading => ({
   device: 'dmm', channel: 'dcv', quantity: 'voltage', value: 10, unit: 'V', time: Date.UTC(2026, 0, 2), flags: [], ...over,
@@ -25,30 +25,40 @@ describe('check engine', () => {
       { time: Number.NaN },
     ];
     for (const b of bad) {
-      const res = engine.process(reading(b));
+      const res = judge(engine, reading(b));
       expect(res.annotations!.standard).toBe('Z1');
       expect(JSON.stringify(res.annotations)).not.toMatch(/null|NaN|Infinity/);
       for (const v of res.annotations!.verdicts!) if (v.value !== undefined) expect(Number.isFinite(v.value)).toBe(true);
     }
     // What the journal would refuse leaves the state alone (a replay never sees it).
-    const nan = engine.process(reading({ value: Number.NaN }));
+    const nan = judge(engine, reading({ value: Number.NaN }));
     expect(nan.annotations).toEqual({ verdicts: [{ check: 'quality', result: 'fail', detail: 'not a finite number' }], standard: 'Z1', verified: false });
     expect(engine.runtime('Z1')!.state.counts.readings).toBe(2); // the timeout and the identity mismatch
-    const timeout = engine.process(reading({ value: null, flags: ['timeout'] }));
+    const timeout = judge(engine, reading({ value: null, flags: ['timeout'] }));
     expect(verdictOf(timeout, 'quality')).toEqual({ check: 'quality', result: 'fail', detail: 'timeout' });
     expect(timeout.annotations!.verified).toBe(false);
-    const mismatch = engine.process(reading({ flags: ['identity_mismatch'] }));
+    const mismatch = judge(engine, reading({ flags: ['identity_mismatch'] }));
     expect(verdictOf(mismatch, 'quality')!.detail).toBe('identity_mismatch');
     expect(mismatch.annotations!.verified).toBe(false);
   });
 
-  it('passes readings of no standard through untouched', () => {
+  it('passes acquisitions of no standard through untouched', () => {
     const engine = new CheckEngine([testStandard()]);
-    const r = reading({ device: 'other', flags: ['settling'] });
-    const res = engine.process(r);
-    expect(res.reading).toBe(r);
-    expect(res.annotations).toBeUndefined();
+    const acq = asAcquisition(reading({ device: 'other', flags: ['settling'] }));
+    const res = engine.process(acq);
+    expect(res.acquisition).toBe(acq);
+    expect(res.judged).toBe(false);
     expect(res.events).toEqual([]);
+    // A watched device's unwatched channel is kept as it is, beside the judged ones.
+    const mixed = engine.process({
+      device: 'dmm',
+      time: Date.UTC(2026, 0, 1),
+      clock: 'yes',
+      channels: { dcv: { quantity: 'voltage', value: 10.0000025, unit: 'V' }, internal: { quantity: 'temperature', value: 31, unit: '°C', flags: ['settling'] } },
+    });
+    expect(mixed.judged).toBe(true);
+    expect(mixed.acquisition.channels.internal).toEqual({ quantity: 'temperature', value: 31, unit: '°C', flags: ['settling'] });
+    expect(mixed.acquisition.channels.dcv!.standard).toBe('Z1');
   });
 
   it('enforces the lifecycle: forbidden moves are refused with what is allowed', () => {
@@ -97,17 +107,17 @@ describe('check engine', () => {
     const cfg = testStandard({ initialState: 'measuring', corrections: { pressure: { coefficient: 2e-9, reference: 1013.25 } } });
     const engine = new CheckEngine([cfg]);
     const t = Date.UTC(2026, 0, 2);
-    engine.process(reading({ device: 'ptu', channel: 'pressure', value: 1023.25, time: t }));
-    const res = engine.process(reading({ value: 10.000001, time: t + 1000 }));
+    judge(engine, reading({ device: 'ptu', channel: 'pressure', value: 1023.25, time: t }));
+    const res = judge(engine, reading({ value: 10.000001, time: t + 1000 }));
     expect(verdictOf(res, 'correction')!.value).toBeCloseTo(10.000001 * (1 - 2e-9 * 10), 15);
     // Stale pressure: uncorrected, not fitted, not verified.
-    const late = engine.process(reading({ value: 10.000001, time: t + HOUR }));
+    const late = judge(engine, reading({ value: 10.000001, time: t + HOUR }));
     expect(verdictOf(late, 'correction')).toMatchObject({ result: 'warn', detail: 'uncorrected: no recent pressure' });
     expect(late.annotations!.verified).toBe(false);
   });
 
   it('replaying its own output, from the start or from a JSON snapshot, gives the same verdicts', () => {
-    const scenario = (engine: CheckEngine, sc: Scenario, from: number, to: number, out: ProcessResult[]) => {
+    const scenario = (engine: CheckEngine, sc: Scenario, from: number, to: number, out: ReadingResult[]) => {
       for (let i = from; i < to; i++) {
         if (i === 30) move(engine, sc, 'in_transit');
         if (i === 32) out.push(...feed(engine, sc.logger({ peak_z: 20 })));
@@ -118,12 +128,12 @@ describe('check engine', () => {
     };
     const a = new CheckEngine([testStandard({ initialState: 'measuring' })]);
     const sa = new Scenario(5 * MIN);
-    const straight: ProcessResult[] = [];
+    const straight: ReadingResult[] = [];
     scenario(a, sa, 0, 120, straight);
 
     const b = new CheckEngine([testStandard({ initialState: 'measuring' })]);
     const sb = new Scenario(5 * MIN);
-    const split: ProcessResult[] = [];
+    const split: ReadingResult[] = [];
     scenario(b, sb, 0, 50, split);
     const snap = JSON.parse(JSON.stringify(b.snapshot())) as EngineSnapshot;
     const c = new CheckEngine([testStandard({ initialState: 'measuring' })]);

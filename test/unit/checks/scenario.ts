@@ -5,9 +5,10 @@
  * (the lab's air), case/<channels> (the transport logger).
  */
 import { FakeClock } from '../../../src/core/clock.js';
-import type { Reading } from '../../../src/core/types.js';
+import type { Acquisition, GatewayEvent, Reading, ReadingAnnotations } from '../../../src/core/types.js';
+import { channelReading } from '../../../src/core/records.js';
 import { parseStandard, type StandardConfig, type StandardConfigInput } from '../../../src/checks/config.js';
-import type { CheckEngine, ProcessResult } from '../../../src/checks/engine.js';
+import type { CheckEngine } from '../../../src/checks/engine.js';
 import { World, worldConfig } from '../../../simulators/physics/world.js';
 
 export const T0 = Date.UTC(2026, 0, 1);
@@ -100,21 +101,51 @@ export class Scenario {
   }
 }
 
+/** One reading's outcome: the reading as journaled (its flags), its annotations, the events. */
+export interface ReadingResult {
+  reading: Reading;
+  annotations?: ReadingAnnotations;
+  events: GatewayEvent[];
+}
+
+/** A reading as the one-channel acquisition a driver cycle would give. */
+export function asAcquisition(r: Reading): Acquisition {
+  const c: Acquisition['channels'][string] = { quantity: r.quantity, value: r.value, unit: r.unit };
+  if (r.u !== undefined) c.u = r.u;
+  if (r.flags.length > 0) c.flags = [...r.flags];
+  if (r.extra !== undefined) c.extra = r.extra;
+  return { device: r.device, time: r.time, clock: 'unknown', channels: { [r.channel]: c } };
+}
+
+/** The engine on one reading (as a one-channel acquisition), seen per reading as tests read it. */
+export function judge(engine: CheckEngine, r: Reading): ReadingResult {
+  const res = engine.process(asAcquisition(r));
+  const c = res.acquisition.channels[r.channel]!;
+  const { standard, verdicts, verified, ...rest } = channelReading(res.acquisition, r.channel, c);
+  const out: ReadingResult = { reading: rest, events: res.events };
+  if (res.judged) {
+    out.annotations = { verdicts: verdicts ?? [] };
+    if (standard !== undefined) out.annotations.standard = standard;
+    if (verified !== undefined) out.annotations.verified = verified;
+  }
+  return out;
+}
+
 /** Processes readings in order; returns every result. */
-export function feed(engine: CheckEngine, readings: Reading[]): ProcessResult[] {
-  return readings.map((r) => engine.process(r));
+export function feed(engine: CheckEngine, readings: Reading[]): ReadingResult[] {
+  return readings.map((r) => judge(engine, r));
 }
 
 /** Runs `n` cycles; returns the results of the standard's own readings. */
-export function run(engine: CheckEngine, sc: Scenario, n: number): ProcessResult[] {
-  const out: ProcessResult[] = [];
+export function run(engine: CheckEngine, sc: Scenario, n: number): ReadingResult[] {
+  const out: ReadingResult[] = [];
   for (let i = 0; i < n; i++) {
     for (const res of feed(engine, sc.cycle())) if (res.reading.device === 'dmm') out.push(res);
   }
   return out;
 }
 
-export function verdictOf(res: ProcessResult, check: string) {
+export function verdictOf(res: ReadingResult, check: string) {
   return res.annotations?.verdicts?.find((v) => v.check === check);
 }
 

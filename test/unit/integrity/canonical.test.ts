@@ -1,9 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { canonicalJson, hashRecord, recordHashInput } from '../../../src/integrity/index.js';
-import type { JournalRecord } from '../../../src/core/types.js';
+import { canonicalRecord, recordJson, sha256Hex } from '../../../src/integrity/canonical.js';
+import type { AcquisitionRecord, JournalRecord, LegacyReadingRecord } from '../../../src/core/types.js';
 import { HashChain } from '../../../src/integrity/index.js';
-import { readingRecord } from './fixtures.js';
+import { eventRecord, legacyReadingRecord, readingRecord, sealOf, testKey } from './fixtures.js';
 
 /** Rebuild an object with its keys (recursively) in the order given by `order`. */
 function reorder(value: unknown, order: (keys: string[]) => string[]): unknown {
@@ -14,7 +15,8 @@ function reorder(value: unknown, order: (keys: string[]) => string[]): unknown {
   return out;
 }
 
-const sample = (): JournalRecord => new HashChain().append(readingRecord(42));
+const sample = (): AcquisitionRecord => new HashChain().append(readingRecord(42)) as AcquisitionRecord;
+const legacySample = (): LegacyReadingRecord => new HashChain().append(legacyReadingRecord(42)) as LegacyReadingRecord;
 
 describe('canonicalJson', () => {
   it('follows RFC 8785: sorted keys, no whitespace, ES number form', () => {
@@ -104,11 +106,116 @@ describe('recordHashInput / hashRecord', () => {
     );
   });
 
-  it('changes when an optional field appears or disappears', () => {
+  it('changes when an optional field of a channel appears or disappears', () => {
     const r = sample();
-    const { u: _u, ...readingWithoutU } = r.reading!;
+    const dcv = r.channels.dcv!;
+    const { u: _u, ...withoutU } = dcv;
+    const channel = (c: object): AcquisitionRecord => ({ ...r, channels: { ...r.channels, dcv: c as typeof dcv } });
+    expect(hashRecord(channel(withoutU))).not.toBe(r.hash);
+    expect(hashRecord(channel({ ...dcv, u: null }))).not.toBe(r.hash);
+    expect(hashRecord(channel({ ...dcv, value: null }))).not.toBe(r.hash);
+    expect(hashRecord(channel({ ...dcv, flags: [] }))).not.toBe(r.hash); // empty flags are left out, not []
+    const { verdicts: _v, ...withoutVerdicts } = dcv;
+    expect(hashRecord(channel(withoutVerdicts))).not.toBe(r.hash);
+    // a channel more, or one less
+    const { temp: _t, ...onlyDcv } = r.channels;
+    expect(hashRecord({ ...r, channels: onlyDcv })).not.toBe(r.hash);
+    expect(hashRecord({ ...r, channels: { ...r.channels, rh: { quantity: 'humidity', value: 45, unit: '%' } } })).not.toBe(r.hash);
+  });
+
+  it('version 1 reading records: hash input unchanged, optional fields covered', () => {
+    const r = legacySample();
+    expect(hashRecord(r)).toBe(r.hash);
+    expect(recordHashInput(r)).toBe(canonicalJson({ ...r, hash: undefined }));
+    expect(JSON.parse(recordHashInput(r))).not.toHaveProperty('v'); // nothing added to an old record
+    const { u: _u, ...readingWithoutU } = r.reading;
     expect(hashRecord({ ...r, reading: readingWithoutU })).not.toBe(r.hash);
-    expect(hashRecord({ ...r, reading: { ...r.reading!, u: null as unknown as number } })).not.toBe(r.hash);
-    expect(hashRecord({ ...r, reading: { ...r.reading!, value: null } })).not.toBe(r.hash);
+    expect(hashRecord({ ...r, reading: { ...r.reading, value: null } })).not.toBe(r.hash);
+    expect(hashRecord({ ...r, clock: 'yes' })).not.toBe(r.hash);
+  });
+});
+
+describe('known answers: the bytes that are hashed', () => {
+  it('an acquisition record (version 2)', () => {
+    const r: Omit<AcquisitionRecord, 'hash'> = {
+      v: 2,
+      seq: 7,
+      kind: 'acquisition',
+      gateway: 'gw',
+      lab: 'L',
+      time: 1_760_000_000_500,
+      clock: 'no',
+      device: 'dmm-1',
+      channels: {
+        temp: { quantity: 'temperature', value: 23.5, unit: '°C' },
+        dcv: {
+          verdicts: [{ value: -0.5, result: 'pass', check: 'prediction' }, { detail: 'x', result: 'warn', check: 'drift_rate' }],
+          verified: false,
+          unit: 'V',
+          value: 10.00000123,
+          u: 1e-7,
+          standard: 'S1',
+          quantity: 'voltage',
+          flags: ['settling', 'clock_unsynced'],
+          extra: { nplc: 10, autozero: true, range: '10 V' },
+        },
+        Z: { quantity: 'q', value: null, unit: '' },
+      },
+      prevHash: 'ab'.repeat(32),
+    };
+    const expected =
+      '{"channels":{"Z":{"quantity":"q","unit":"","value":null},' +
+      '"dcv":{"extra":{"autozero":true,"nplc":10,"range":"10 V"},"flags":["settling","clock_unsynced"],"quantity":"voltage",' +
+      '"standard":"S1","u":1e-7,"unit":"V","value":10.00000123,' +
+      '"verdicts":[{"check":"prediction","result":"pass","value":-0.5},{"check":"drift_rate","detail":"x","result":"warn"}],"verified":false},' +
+      '"temp":{"quantity":"temperature","unit":"°C","value":23.5}},' +
+      `"clock":"no","device":"dmm-1","gateway":"gw","kind":"acquisition","lab":"L","prevHash":"${'ab'.repeat(32)}",` +
+      '"seq":7,"time":1760000000500,"v":2}';
+    expect(canonicalRecord(r)).toBe(expected);
+    expect(recordHashInput(r)).toBe(expected);
+    expect(hashRecord(r)).toBe(sha256Hex(expected));
+  });
+
+  it('a version 1 reading record', () => {
+    const r: Omit<LegacyReadingRecord, 'hash'> = {
+      seq: 3,
+      kind: 'reading',
+      gateway: 'gw',
+      lab: 'L',
+      time: 1_700_000_000_000,
+      reading: { device: 'd', channel: 'c', quantity: 'voltage', value: 1.5, unit: 'V', time: 1_700_000_000_000, flags: [] },
+      standard: 'S1',
+      verified: true,
+      prevHash: '',
+    };
+    const expected =
+      '{"gateway":"gw","kind":"reading","lab":"L","prevHash":"",' +
+      '"reading":{"channel":"c","device":"d","flags":[],"quantity":"voltage","time":1700000000000,"unit":"V","value":1.5},' +
+      '"seq":3,"standard":"S1","time":1700000000000,"verified":true}';
+    expect(canonicalRecord(r)).toBe(expected);
+    expect(hashRecord(r)).toBe(sha256Hex(expected));
+  });
+});
+
+describe('canonicalRecord / recordJson', () => {
+  it('canonicalRecord is the hash input for every kind the journal writes, and for version 1 readings', () => {
+    const key = testKey();
+    const chain = new HashChain();
+    const records: JournalRecord[] = [chain.append(readingRecord(1)), chain.append(eventRecord(2)), chain.append(legacyReadingRecord(3))];
+    records.push(chain.append(sealOf(4, records[2]!, key)));
+    for (const r of records) {
+      expect(canonicalRecord(r)).toBe(recordHashInput(r));
+      expect(sha256Hex(canonicalRecord(r))).toBe(r.hash);
+    }
+  });
+
+  it('recordJson puts the hash first; the rest is the hashed body', () => {
+    const r = sample();
+    const body = canonicalRecord(r);
+    const json = recordJson(body, r.hash);
+    expect(json.startsWith(`{"hash":"${r.hash}",`)).toBe(true);
+    expect(`{${json.slice(75)}`).toBe(body);
+    expect(JSON.parse(json)).toEqual(r);
+    expect(canonicalJson(JSON.parse(json))).toBe(canonicalJson(r));
   });
 });

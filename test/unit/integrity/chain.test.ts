@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { HashChain, hashRecord } from '../../../src/integrity/index.js';
-import { readingRecord } from './fixtures.js';
+import { HashChain, hashRecord, type UnhashedRecord } from '../../../src/integrity/index.js';
+import { canonicalRecord, recordJson, sha256Hex } from '../../../src/integrity/canonical.js';
+import { legacyReadingRecord, readingRecord, setValue } from './fixtures.js';
 
 describe('HashChain', () => {
   it('links each record to the previous hash and moves the head', () => {
@@ -15,6 +16,33 @@ describe('HashChain', () => {
     expect(chain.head).toBe(b.hash);
   });
 
+  it('chains version 1 reading records and version 2 acquisitions alike (a migrated journal goes on)', () => {
+    const chain = new HashChain();
+    const old = chain.append(legacyReadingRecord(1));
+    expect(old).not.toHaveProperty('v');
+    expect(old.hash).toBe(hashRecord(old));
+    const next = chain.append(readingRecord(2));
+    expect(next.prevHash).toBe(old.hash);
+    expect(next.hash).toBe(hashRecord(next));
+  });
+
+  it('link returns the record with the canonical body and raw digest it hashed', () => {
+    const chain = new HashChain();
+    chain.append(readingRecord(1));
+    for (const input of [readingRecord(2), legacyReadingRecord(3)]) {
+      const head = chain.head;
+      const { record, body, digest } = chain.link(input);
+      expect(record.prevHash).toBe(head);
+      expect(chain.head).toBe(record.hash);
+      expect(body).toBe(canonicalRecord(record));
+      expect(digest).toHaveLength(32);
+      expect(digest.toString('hex')).toBe(record.hash);
+      expect(sha256Hex(body)).toBe(record.hash);
+      expect(hashRecord(record)).toBe(record.hash);
+      expect(JSON.parse(recordJson(body, record.hash))).toEqual(record);
+    }
+  });
+
   it('resumes from a stored head and does not mutate its input', () => {
     const first = new HashChain().append(readingRecord(1));
     const resumed = new HashChain(first.hash);
@@ -27,13 +55,14 @@ describe('HashChain', () => {
 
   it('ignores a stray hash on the input', () => {
     const chain = new HashChain();
-    const r = chain.append({ ...readingRecord(1), hash: 'f'.repeat(64) } as ReturnType<typeof readingRecord>);
+    const r = chain.append({ ...readingRecord(1), hash: 'f'.repeat(64) } as unknown as UnhashedRecord);
     expect(r.hash).toBe(hashRecord(r));
+    expect(r.hash).not.toBe('f'.repeat(64));
   });
 
   it('prepare does not move the head; commit and reset do', () => {
     const chain = new HashChain();
-    const p = chain.prepare(readingRecord(1));
+    const p = chain.prepare(readingRecord(1)).record;
     expect(chain.head).toBe('');
     chain.commit(p);
     expect(chain.head).toBe(p.hash);
@@ -46,13 +75,20 @@ describe('HashChain', () => {
     expect(() => new HashChain('abc')).toThrow(TypeError);
     const chain = new HashChain();
     const ok = chain.append(readingRecord(1));
-    const bad = readingRecord(2);
-    bad.reading!.value = Number.NaN;
-    expect(() => chain.append(bad)).toThrow(TypeError);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      for (const input of [readingRecord(2), legacyReadingRecord(2)]) {
+        setValue(input, bad);
+        expect(() => chain.append(input)).toThrow(TypeError);
+        expect(chain.head).toBe(ok.hash);
+      }
+    }
+    const badU = readingRecord(2);
+    if (badU.kind === 'acquisition') badU.channels.dcv!.u = Number.NaN;
+    expect(() => chain.append(badU)).toThrow(TypeError);
     expect(chain.head).toBe(ok.hash);
   });
 
-  it('measures append throughput for a typical reading record', () => {
+  it('measures append throughput for a typical acquisition record', () => {
     const chain = new HashChain();
     const inputs = Array.from({ length: 20_000 }, (_, i) => readingRecord(i + 1));
     for (let i = 0; i < 2_000; i++) chain.append(inputs[i]!); // warm-up

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { Readable } from 'node:stream';
 import type { JournalRecord } from '../../../src/core/types.js';
 import { parseNdjson, verifyRecords } from '../../../src/integrity/index.js';
-import { buildExport, testKey } from './fixtures.js';
+import { statusPayload } from '../../../src/sinks/mqtt/topics.js';
+import { GATEWAY, LAB, buildExport, testKey } from './fixtures.js';
 
 const key = testKey();
 const opts = { publicKeys: [key.publicKey] };
@@ -20,10 +21,54 @@ const reversedJson = (r: JournalRecord): string =>
 describe('parseNdjson', () => {
   it('reads a plain export that then verifies', async () => {
     const parsed = await parseNdjson(toNdjson(records));
-    expect(parsed).toMatchObject({ ok: true, duplicates: 0 });
+    expect(parsed).toMatchObject({ ok: true, duplicates: 0, skipped: 0 });
     if (!parsed.ok) return;
     expect(parsed.records).toEqual(records);
     expect(verifyRecords(parsed.records, opts).ok).toBe(true);
+  });
+
+  it('reads version 1 records (a migrated journal) like any other', async () => {
+    const migrated = buildExport({ n: 40, sealEvery: 8, key, legacy: 15 });
+    expect(migrated.some((r) => r.kind === 'reading')).toBe(true);
+    const parsed = await parseNdjson(toNdjson(migrated));
+    expect(parsed.ok && parsed.records).toEqual(migrated);
+    if (parsed.ok) expect(verifyRecords(parsed.records, opts).ok).toBe(true);
+  });
+
+  it('skips a status message (no seq, no hash) and counts it in skipped', async () => {
+    const online = statusPayload({ gateway: GATEWAY, lab: LAB, comparison: 'CMP-1', state: 'online', time: 1_760_000_000_000 });
+    const offline = statusPayload({ gateway: GATEWAY, lab: LAB, comparison: 'CMP-1', state: 'offline', time: 1_760_000_001_000 });
+    const lines = records.map((r) => JSON.stringify(r));
+    lines.splice(3, 0, online);
+    lines.splice(20, 0, `travelgate/CMP-1/PTB/status ${offline}`);
+    lines.push(online);
+    const parsed = await parseNdjson(lines.join('\n'));
+    expect(parsed).toMatchObject({ ok: true, skipped: 3, duplicates: 0 });
+    expect(parsed.ok && parsed.records).toEqual(records);
+    // an object with a hash but no seq is a broken record, not a status message
+    const { seq: _seq, ...noSeq } = records[0]!;
+    expect(await parseNdjson(`${online}\n${JSON.stringify(noSeq)}\n`)).toMatchObject({ ok: false, line: 2, reason: /integer seq/ });
+  });
+
+  it('reads records topic payloads: JSON arrays of records, bare or after a topic', async () => {
+    const arrays: string[] = [];
+    for (let i = 0; i < records.length; i += 7) arrays.push(JSON.stringify(records.slice(i, i + 7)));
+    const text = arrays.map((a, i) => (i % 2 ? `travelgate/CMP-1/PTB/records ${a}` : a)).join('\n');
+    const parsed = await parseNdjson(text);
+    expect(parsed).toMatchObject({ ok: true, duplicates: 0, skipped: 0 });
+    expect(parsed.ok && parsed.records).toEqual(records);
+    // a record sent again inside another array, or alone (the events topic), is a duplicate
+    const again = `${text}\n${JSON.stringify([records[2], records[9]])}\n${reversedJson(records[4]!)}\n`;
+    expect(await parseNdjson(again, { sort: true })).toMatchObject({ ok: true, duplicates: 3, records });
+    // ... unless it differs
+    const altered = { ...records[9]!, time: records[9]!.time + 1 };
+    expect(await parseNdjson(`${text}\n${JSON.stringify([records[2], altered])}\n`)).toMatchObject({
+      ok: false,
+      seq: 10,
+      reason: /seq 10 appears twice with different content/,
+    });
+    // an array element that is not an object is not a record
+    expect(await parseNdjson(`[${JSON.stringify(records[0])},7]\n`)).toMatchObject({ ok: false, line: 1, reason: 'not a JSON object' });
   });
 
   it('tolerates BOM, CRLF, blank lines and a missing final newline', async () => {
@@ -45,7 +90,7 @@ describe('parseNdjson', () => {
           .sort((a, b) => a.w - b.w)
           .map((x) => x.l);
         const parsed = await parseNdjson(shuffled.join('\n'), { sort: true });
-        expect(parsed).toMatchObject({ ok: true, duplicates: dups.length });
+        expect(parsed).toMatchObject({ ok: true, duplicates: dups.length, skipped: 0 });
         if (parsed.ok) expect(verifyRecords(parsed.records, opts).ok).toBe(true);
       }),
       { numRuns: 30 },

@@ -15,8 +15,9 @@ import {
   verifySeal,
   writeKeyPair,
   HashChain,
+  sealRecord,
 } from '../../../src/integrity/index.js';
-import { GATEWAY, readingRecord, sealOf, testKey } from './fixtures.js';
+import { GATEWAY, legacyReadingRecord, legacySealOf, readingRecord, sealOf, testKey } from './fixtures.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -128,13 +129,13 @@ describe('seals', () => {
     expect(verifySeal(GATEWAY, seal, createPublicKey(k.privateKey))).toBe(true);
   });
 
-  it('sealRecord builds a chainable seal record that readSeal reads back', () => {
+  it('sealRecord builds a chainable version 2 seal record that readSeal reads back', () => {
     const k = testKey();
     const chain = new HashChain();
     const r1 = chain.append(readingRecord(1));
     const s = chain.append(sealOf(2, r1, k));
-    expect(s.kind).toBe('seal');
-    expect(s.prevHash).toBe(r1.hash);
+    if (s.kind !== 'seal') throw new Error(`expected a seal, got ${s.kind}`);
+    expect(s).toMatchObject({ v: 2, seq: 2, kind: 'seal', gateway: GATEWAY, clock: 'yes', prevHash: r1.hash });
     expect(s.event).toMatchObject({
       type: 'seal',
       severity: 'info',
@@ -143,8 +144,28 @@ describe('seals', () => {
     const data = readSeal(s);
     expect('error' in data).toBe(false);
     if (!('error' in data)) expect(verifySeal(GATEWAY, data, k.publicKey)).toBe(true);
-    expect(readSeal({ ...s, event: { ...s.event!, data: { ...s.event!.data, headSeq: '1' } } })).toEqual({
+    expect(readSeal({ ...s, event: { ...s.event, data: { ...s.event.data, headSeq: '1' } } })).toEqual({
       error: 'seal headSeq is not an integer',
     });
+    expect(readSeal({ ...s, event: { ...s.event, type: 'device_state' } })).toEqual({ error: 'seal record without a seal event' });
+  });
+
+  it('sealRecord stamps the clock it is given, "unknown" without one', () => {
+    const k = testKey();
+    const base = { seq: 2, time: 1_760_000_000_000, gateway: GATEWAY, lab: 'PTB', head: { seq: 1, hash: 'c'.repeat(64) }, privateKey: k.privateKey };
+    expect(sealRecord(base)).toMatchObject({ v: 2, kind: 'seal', clock: 'unknown' });
+    expect(sealRecord({ ...base, clock: 'no' })).toMatchObject({ v: 2, kind: 'seal', clock: 'no' });
+  });
+
+  it('a version 1 seal (no v) still reads and verifies', () => {
+    const k = testKey();
+    const chain = new HashChain();
+    const r1 = chain.append(legacyReadingRecord(1));
+    const s = chain.append(legacySealOf(2, r1, k));
+    expect(s).not.toHaveProperty('v');
+    const data = readSeal(s);
+    if ('error' in data) throw new Error(data.error);
+    expect(data).toMatchObject({ keyId: k.keyId, headSeq: 1, headHash: r1.hash });
+    expect(verifySeal(GATEWAY, data, k.publicKey)).toBe(true);
   });
 });

@@ -1,25 +1,43 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import fc from 'fast-check';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { JournalRecord } from '../../../src/core/types.js';
+import { verifyFile } from '../../../src/cli/verify.js';
+import { canonicalRecord, recordJson } from '../../../src/integrity/canonical.js';
+import type { CommittedRecord } from '../../../src/journal/index.js';
+import { packMessages } from '../../../src/sinks/mqtt/sink.js';
+import { isDashboardEvent, statusPayload, topicsFor } from '../../../src/sinks/mqtt/topics.js';
+import { textWritable } from '../../helpers/text-writable.js';
 import {
   HashChain,
   hashRecord,
+  parseNdjson,
   readSeal,
   signHead,
   trustedKeyMap,
   verifyRecords,
   type VerifyOptions,
+  type UnhashedRecord,
   type VerifyResult,
 } from '../../../src/integrity/index.js';
 import {
   GATEWAY,
+  LAB,
   buildExport,
   clone,
+  eventOf,
+  eventRecord,
+  isData,
+  legacyReadingRecord,
   readingRecord,
   rechain,
   sealIndices,
   sealOf,
+  setValue,
   testKey,
+  valueOf,
   type TestKey,
 } from './fixtures.js';
 
@@ -28,17 +46,23 @@ const attacker = testKey();
 /** Every export here starts at the journal's genesis (seq 1, prevHash ''), and we say so. */
 const opts: VerifyOptions = { publicKeys: [trusted.publicKey], after: { seq: 0, hash: '' } };
 
-const exportArb = fc.record({ n: fc.integer({ min: 50, max: 200 }), sealEvery: fc.integer({ min: 3, max: 25 }) });
-const build = (p: { n: number; sealEvery: number }): JournalRecord[] => buildExport({ ...p, key: trusted });
+/** Exports of version 2 records, and sometimes of a migrated journal: version 1 records first (all of them when
+ *  `legacy` >= n), then version 2, one chain. */
+const exportArb = fc.record({
+  n: fc.integer({ min: 50, max: 200 }),
+  sealEvery: fc.integer({ min: 3, max: 25 }),
+  legacy: fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fc.integer({ min: 1, max: 220 }), weight: 1 }),
+});
+const build = (p: { n: number; sealEvery: number; legacy?: number }): JournalRecord[] => buildExport({ ...p, key: trusted });
 const pick = (records: readonly JournalRecord[], r: number, pred: (x: JournalRecord) => boolean = () => true): number => {
   const candidates = records.flatMap((x, i) => (pred(x) ? [i] : []));
   return candidates[r % candidates.length]!;
 };
 
-/** A reading that differs from the fixture's reading at the same seq. */
-function forgedReading(seq: number): ReturnType<typeof readingRecord> {
+/** An acquisition that differs from the fixture's acquisition at the same seq. */
+function forgedReading(seq: number): UnhashedRecord {
   const r = readingRecord(seq);
-  r.reading!.value = 9.999_999;
+  setValue(r, 9.999_999);
   return r;
 }
 
@@ -51,7 +75,7 @@ function expectFailure(result: VerifyResult, seq: number, reason?: RegExp): void
 function firstUnsealedSeq(records: readonly JournalRecord[]): number {
   const seals = sealIndices(records);
   const lastSeal = seals.length ? records[seals[seals.length - 1]!]! : undefined;
-  const sealed = lastSeal ? (lastSeal.event!.data!.headSeq as number) : -1;
+  const sealed = lastSeal ? (eventOf(lastSeal).data!.headSeq as number) : -1;
   return records.find((r) => r.kind !== 'seal' && r.seq > sealed)!.seq;
 }
 
@@ -64,7 +88,7 @@ function forge(records: JournalRecord[], from: number, key: TestKey, claimKeyId?
       const head = records[i - 1]!;
       const named = { gateway: GATEWAY, headSeq: head.seq, headHash: head.hash };
       const data = signHead(named, key.privateKey, claimKeyId ?? key.keyId);
-      r.event = { ...r.event!, data: { ...data } };
+      r.event = { ...r.event, data: { ...data } };
     }
     r.hash = hashRecord(r);
   }
@@ -127,23 +151,23 @@ describe('verifyRecords: every single edit is detected (properties)', () => {
     fc.assert(
       fc.property(exportArb, fc.nat(), fc.double({ noNaN: true, noDefaultInfinity: true }), (p, r, v) => {
         const records = clone(build(p));
-        const i = pick(records, r, (x) => x.kind === 'reading');
-        fc.pre(records[i]!.reading!.value !== v && !Object.is(v, -0));
-        records[i]!.reading!.value = v;
+        const i = pick(records, r, isData);
+        fc.pre(valueOf(records[i]!) !== v && !Object.is(v, -0));
+        setValue(records[i]!, v);
         expectFailure(verifyRecords(records, opts), records[i]!.seq, /hash does not match/);
       }),
     );
   });
 
   it('any changed field of any record (seals included) is reported at that record', () => {
-    const fields = fc.constantFrom('time', 'lab', 'gateway', 'kind', 'prevHash', 'standard');
+    const fields = fc.constantFrom('time', 'lab', 'gateway', 'kind', 'prevHash', 'standard', 'clock', 'device', 'v');
     fc.assert(
       fc.property(exportArb, fc.nat(), fields, (p, r, field) => {
         const records = clone(build(p));
         const i = pick(records, r);
         const rec = records[i] as unknown as Record<string, unknown>;
-        const otherKind = rec.kind === 'event' ? 'reading' : 'event';
-        rec[field] = field === 'time' ? (rec.time as number) + 1 : field === 'kind' ? otherKind : 'x';
+        const otherKind = rec.kind === 'event' ? 'acquisition' : rec.kind === 'acquisition' ? 'reading' : 'event';
+        rec[field] = field === 'time' ? (rec.time as number) + 1 : field === 'kind' ? otherKind : field === 'v' ? (rec.v === 2 ? undefined : 2) : 'x';
         expectFailure(verifyRecords(records, opts), records[i]!.seq);
       }),
     );
@@ -153,8 +177,8 @@ describe('verifyRecords: every single edit is detected (properties)', () => {
     fc.assert(
       fc.property(exportArb, fc.nat(), (p, r) => {
         const records = clone(build(p));
-        const i = pick(records, r, (x) => x.kind === 'reading');
-        records[i]!.reading!.value = (records[i]!.reading!.value ?? 0) + 1e-6;
+        const i = pick(records, r, isData);
+        setValue(records[i]!, (valueOf(records[i]!) ?? 0) + 1e-6);
         rechain(records, i);
         const nextSeal = records.find((x, j) => j > i && x.kind === 'seal')!;
         expectFailure(verifyRecords(records, opts), nextSeal.seq, /different hash/);
@@ -202,7 +226,7 @@ describe('verifyRecords: every single edit is detected (properties)', () => {
         rechain(records, i);
         // The first seal after the insertion whose (unchanged) headSeq now names the inserted or a
         // renumbered record fails; a seal naming a record before the insertion still holds.
-        const failingSeal = records.find((x, j) => j > i && x.kind === 'seal' && (x.event!.data!.headSeq as number) >= seq);
+        const failingSeal = records.find((x, j) => j > i && x.kind === 'seal' && (eventOf(x).data!.headSeq as number) >= seq);
         const result = verifyRecords(records, opts);
         if (failingSeal) expectFailure(result, failingSeal.seq, /different hash/);
         else expectFailure(result, seq, /truncated tail or unsealed/);
@@ -230,11 +254,13 @@ describe('verifyRecords: every single edit is detected (properties)', () => {
       fc.property(exportArb, fc.nat(), fc.boolean(), (p, r, claimTrustedId) => {
         const records = clone(build(p));
         const i = pick(records, r, (x) => x.kind === 'seal');
-        const data = readSeal(records[i]!);
+        const seal = records[i]!;
+        if (seal.kind !== 'seal') throw new Error('not a seal');
+        const data = readSeal(seal);
         if ('error' in data) throw new Error(data.error);
         const named = { gateway: GATEWAY, headSeq: data.headSeq, headHash: data.headHash };
         const resigned = signHead(named, attacker.privateKey, claimTrustedId ? trusted.keyId : undefined);
-        records[i]!.event = { ...records[i]!.event!, data: { ...resigned } };
+        seal.event = { ...seal.event, data: { ...resigned } };
         rechain(records, i);
         expectFailure(verifyRecords(records, opts), records[i]!.seq, claimTrustedId ? /does not verify/ : /unknown key/);
       }),
@@ -245,8 +271,8 @@ describe('verifyRecords: every single edit is detected (properties)', () => {
     fc.assert(
       fc.property(exportArb, fc.nat(), fc.boolean(), (p, r, claimTrustedId) => {
         const records = clone(build(p));
-        const i = pick(records, r, (x) => x.kind === 'reading');
-        records[i]!.reading!.value = 0;
+        const i = pick(records, r, isData);
+        setValue(records[i]!, 0);
         forge(records, i, attacker, claimTrustedId ? trusted.keyId : undefined);
         const nextSeal = records.find((x, j) => j > i && x.kind === 'seal')!;
         expectFailure(verifyRecords(records, opts), nextSeal.seq, claimTrustedId ? /does not verify/ : /unknown key/);
@@ -328,14 +354,52 @@ describe('verifyRecords: specific cases', () => {
     expectFailure(verifyRecords(foreign, opts), 4, /gateway "gw-other"/);
 
     const nan = clone(records);
-    nan[2]!.reading!.value = Number.NaN;
+    setValue(nan[2]!, Number.NaN);
     expectFailure(verifyRecords(nan, opts), 3, /no canonical form/);
 
     const seal = clone(records);
     const si = sealIndices(seal)[0]!;
-    (seal[si]!.event!.data as Record<string, unknown>).signature = 'abc';
+    (eventOf(seal[si]!).data as Record<string, unknown>).signature = 'abc';
     rechain(seal, si);
     expectFailure(verifyRecords(seal, opts), seal[si]!.seq, /malformed seal: seal signature/);
+  });
+
+  it('a version 1 export (travelgate 0.1) still verifies, and so does a migrated journal: version 1 records, then version 2', () => {
+    const v1 = build({ n: 60, sealEvery: 10, legacy: 60 });
+    expect(v1.every((r) => !('v' in r))).toBe(true);
+    expect(v1.filter((r) => r.kind === 'reading')).toHaveLength(55);
+    expect(verifyRecords(v1, opts)).toEqual({ ok: true, records: 66, seals: 6, firstSeq: 1, lastSeq: 66, sealedSeq: 65, keyIds: [trusted.keyId] });
+
+    const migrated = build({ n: 60, sealEvery: 10, legacy: 25 });
+    expect(migrated.filter((r) => r.kind === 'reading')).toHaveLength(23);
+    expect(migrated.filter((r) => r.kind === 'acquisition')).toHaveLength(32);
+    expect(verifyRecords(migrated, opts)).toMatchObject({ ok: true, records: 66, seals: 6 });
+    // the version 2 half alone, anchored on the last version 1 record
+    const firstV2 = migrated.findIndex((r) => 'v' in r && r.v === 2);
+    expect(verifyRecords(migrated.slice(firstV2), { ...opts, after: { seq: firstV2, hash: migrated[firstV2 - 1]!.hash } }).ok).toBe(true);
+  });
+
+  it('a version 1 reading record edited to look like version 2 (or the reverse) does not verify', () => {
+    const chain = new HashChain();
+    const r1 = chain.append(legacyReadingRecord(1));
+    const r2 = chain.append(readingRecord(2));
+    const s3 = chain.append(sealOf(3, r2, trusted));
+    expect(verifyRecords([r1, r2, s3], opts).ok).toBe(true);
+    expectFailure(verifyRecords([{ ...r1, v: 2 } as unknown as JournalRecord, r2, s3], opts), 1, /hash does not match/);
+    const { v: _v, ...r2v1 } = r2 as Extract<JournalRecord, { kind: 'acquisition' }>;
+    expectFailure(verifyRecords([r1, r2v1 as unknown as JournalRecord, s3], opts), 2, /hash does not match/);
+  });
+
+  it('reports an unknown format version and an acquisition without channels as malformed', () => {
+    const records = build({ n: 20, sealEvery: 5 });
+    const future = clone(records);
+    (future[2] as unknown as Record<string, unknown>).v = 3;
+    rechain(future, 2);
+    expectFailure(verifyRecords(future, opts), 3, /malformed record: format version 3/);
+    const noChannels = clone(records);
+    delete (noChannels[0] as unknown as Record<string, unknown>).channels;
+    rechain(noChannels, 0);
+    expectFailure(verifyRecords(noChannels, opts), 1, /malformed record: an acquisition without a device or channels/);
   });
 
   it('trustedKeyMap refuses a Map whose keyId disagrees with its key', () => {
@@ -351,5 +415,141 @@ describe('verifyRecords: specific cases', () => {
     expect(result.ok).toBe(true);
     const perSecond = Math.round(records.length / seconds);
     console.log(`verifyRecords: ${perSecond} records/s (${records.length} records, seal every 100)`);
+  });
+});
+
+describe('a batched MQTT capture (what the platform collects from travelgate/#)', () => {
+  const topics = topicsFor('travelgate', 'CMP-1', LAB);
+  const dir = mkdtempSync(join(tmpdir(), 'tg-verify-capture-'));
+  const publicKeyFile = join(dir, 'seal.key.pub');
+  writeFileSync(publicKeyFile, trusted.publicKey.export({ type: 'spki', format: 'pem' }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A journal's records: acquisitions, routine events, some alarms (which also go to the events topic), seals. */
+  function journalRecords(n: number, sealEvery: number): JournalRecord[] {
+    const chain = new HashChain();
+    const out: JournalRecord[] = [];
+    let seq = 1;
+    for (let i = 0; i < n; i++) {
+      const s = seq++;
+      let u: UnhashedRecord = i % 11 === 5 ? eventRecord(s) : readingRecord(s);
+      if (i % 22 === 5 && u.kind === 'event') u = { ...u, event: { ...u.event, type: 'transport_shock', severity: 'alarm' as const } };
+      out.push(chain.append(u));
+      if ((i + 1) % sealEvery === 0 || i === n - 1) out.push(chain.append(sealOf(seq++, out[out.length - 1]!, trusted)));
+    }
+    return out;
+  }
+
+  /** As the journal hands them to the sink: the exact JSON the journal made for each record. */
+  const committed = (records: readonly JournalRecord[]): CommittedRecord[] =>
+    records.map((r) => ({ seq: r.seq, kind: r.kind === 'reading' ? 'acquisition' : r.kind, time: r.time, json: recordJson(canonicalRecord(r), r.hash), record: r }));
+
+  interface Payload {
+    topic: string;
+    payload: string;
+    /** seqs the payload holds */
+    seqs: number[];
+  }
+
+  /** Every PUBLISH the MQTT sink makes for these records (delivered in batches of `batch`). */
+  function published(records: readonly JournalRecord[], batch: number): Payload[] {
+    const all = committed(records);
+    const out: Payload[] = [];
+    for (let from = 0; from < all.length; from += batch) {
+      const slice = all.slice(from, from + batch);
+      const { messages } = packMessages(slice, { messageRecords: 10, messageBytes: 3000 });
+      for (const m of messages) {
+        out.push({ topic: m.events ? topics.events : topics.records, payload: m.payload, seqs: slice.slice(m.from, m.to + 1).map((c) => c.seq) });
+      }
+    }
+    return out;
+  }
+
+  const status = (state: 'online' | 'offline', time: number): Payload => ({
+    topic: topics.status,
+    payload: statusPayload({ gateway: GATEWAY, lab: LAB, comparison: 'CMP-1', state, time }),
+    seqs: [],
+  });
+
+  /** Capture lines: some as `mosquitto_sub -v` prints them ("<topic> <payload>"), some bare. */
+  function captureLines(payloads: readonly Payload[], seed: number): string[] {
+    const lines = payloads.map((p, i) => ((i + seed) % 3 === 0 ? `${p.topic} ${p.payload}` : p.payload));
+    return lines
+      .map((l, i) => ({ l, w: Math.sin(seed + i * 1.7) }))
+      .sort((a, b) => a.w - b.w)
+      .map((x) => x.l);
+  }
+
+  /** The payloads with the record `seq` taken out of every records-topic array that holds it. */
+  function without(payloads: readonly Payload[], seq: number): Payload[] {
+    return payloads.map((p) => {
+      if (!p.seqs.includes(seq)) return p;
+      const elements = (JSON.parse(p.payload) as JournalRecord[]).filter((r) => r.seq !== seq);
+      return { ...p, payload: JSON.stringify(elements), seqs: p.seqs.filter((s) => s !== seq) };
+    });
+  }
+
+  const records = journalRecords(150, 20);
+
+  it('the fixture is what the sink really sends: arrays of several records, alarms on the events topic too', () => {
+    const payloads = published(records, 37);
+    const arrays = payloads.filter((p) => p.topic === topics.records);
+    expect(arrays.every((p) => p.payload.startsWith('[{"hash":"'))).toBe(true);
+    expect(arrays.some((p) => p.seqs.length >= 4)).toBe(true);
+    expect(arrays.flatMap((p) => p.seqs)).toEqual(records.map((r) => r.seq));
+    const alarms = records.filter(isDashboardEvent).map((r) => r.seq);
+    expect(alarms.length).toBeGreaterThan(3);
+    expect(payloads.filter((p) => p.topic === topics.events).flatMap((p) => p.seqs)).toEqual(alarms);
+  });
+
+  it('verifies shuffled, with redelivered messages, topic prefixes and retained status messages skipped (property)', async () => {
+    const alarms = records.filter(isDashboardEvent).length;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 60 }), fc.array(fc.nat(), { maxLength: 12 }), fc.integer(), async (batch, redelivered, seed) => {
+        const payloads = published(records, batch);
+        const again = redelivered.map((r) => payloads[r % payloads.length]!);
+        const statuses = [status('online', 1), status('offline', 2), status('online', 3)];
+        const lines = captureLines([...payloads, ...again, ...statuses], seed);
+        const parsed = await parseNdjson(lines.join('\n'), { sort: true });
+        const copies = again.reduce((n, p) => n + p.seqs.length, 0);
+        expect(parsed).toMatchObject({ ok: true, skipped: statuses.length, duplicates: copies + alarms });
+        if (!parsed.ok) return;
+        expect(verifyRecords(parsed.records, opts)).toMatchObject({ ok: true, records: records.length, lastSeq: records.length });
+
+        // One acquisition lost from one batch (every copy of it): reported at its seq.
+        const isAcquisition = (s: number): boolean => records[s - 1]!.kind === 'acquisition';
+        const inBatches = payloads.filter((p) => p.topic === topics.records && p.seqs.length > 1 && p.seqs.some(isAcquisition));
+        const candidates = inBatches[Math.abs(seed) % inBatches.length]!.seqs.filter(isAcquisition);
+        const lost = candidates[Math.abs(seed) % candidates.length]!;
+        const cut = await parseNdjson(captureLines(without([...payloads, ...again, ...statuses], lost), seed).join('\n'), { sort: true });
+        expect(cut.ok).toBe(true);
+        if (cut.ok) expectFailure(verifyRecords(cut.records, opts), lost, /record missing/);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('`travelgate verify` says OK on the capture file, and FAILED at the seq of a record lost from one batch', async () => {
+    const payloads = published(records, 25);
+    const statuses = [status('online', 1), status('offline', 2), status('online', 3)];
+    const capture = [...payloads, ...payloads.slice(3, 6), ...statuses];
+    const run = async (lines: string[]) => {
+      const file = join(dir, 'capture.ndjson');
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      const io = { stdout: textWritable(), stderr: textWritable() };
+      const code = await verifyFile(file, [publicKeyFile], io);
+      return { code, stdout: io.stdout.text, stderr: io.stderr.text };
+    };
+
+    const ok = await run(captureLines(capture, 7));
+    expect(ok.stdout).toMatch(new RegExp(`^OK: ${records.length} records, seq 1\\.\\.${records.length},`));
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toMatch(/identical duplicate\(s\) dropped: checked in seq order/);
+
+    const batch = payloads.find((p) => p.topic === topics.records && p.seqs.length >= 3 && p.seqs[0]! > 30)!;
+    const lost = batch.seqs.find((s, i) => i > 0 && records[s - 1]!.kind === 'acquisition')!;
+    const failed = await run(captureLines(without(capture, lost), 7));
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(new RegExp(`^FAILED at seq ${lost}: record missing`));
   });
 });

@@ -1,0 +1,42 @@
+/**
+ * `npm run bench -- peer [--seconds N] [--workload W1|W2]`: travelgate's full pipeline next to a
+ * bare Modbus-to-InfluxDB loop, on the same machine, simulator and servers, one after the other.
+ * Opt-in (it takes minutes): bench/index.ts runs it only when `peer` is named. See README.md.
+ *
+ * Order: servers up; per workload the bare loop, then the gateway (each with a fresh simulator
+ * process, its own database, nothing else running); then the idle gateway. Everything started is
+ * stopped and every temporary folder removed, also when a step fails.
+ * Run directly: `node --import tsx bench/peer/index.ts [--seconds N]`.
+ */
+import { pathToFileURL } from 'node:url';
+import type { BenchResult } from '../types.js';
+import { withServers } from './fixtures.js';
+import { parsePeerOptions } from './options.js';
+import { idleGatewayRss, nodeBaselineRss, runBareLoop, runTravelgate } from './peers.js';
+import { benchRows, formatTable, type WorkloadResult } from './report.js';
+
+const say = (text: string) => process.stderr.write(`bench peer: ${text}\n`);
+
+export async function benchPeer(argv: readonly string[] = process.argv.slice(2)): Promise<BenchResult[]> {
+  const options = parsePeerOptions(argv, process.env);
+  const results = await withServers(async (servers) => {
+    const workloads: WorkloadResult[] = [];
+    for (const workload of options.workloads) {
+      say(`${workload.name} (${workload.description}): bare loop…`);
+      const bare = await runBareLoop(workload, servers, options.warmupSeconds);
+      say(`${workload.name}: travelgate…`);
+      const travelgate = await runTravelgate(workload, servers, options.warmupSeconds);
+      workloads.push({ workload, bare, travelgate });
+    }
+    say('idle gateway…');
+    const idleRssBytes = await idleGatewayRss(servers, options.idleSettleSeconds);
+    const nodeRssBytes = await nodeBaselineRss(options.idleSettleSeconds);
+    return { workloads, idleRssBytes, nodeRssBytes };
+  });
+  console.log(`\n${formatTable(results)}\n`);
+  return benchRows(results);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.table(await benchPeer());
+}

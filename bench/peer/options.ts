@@ -1,0 +1,60 @@
+/**
+ * The peer suite's knobs, from the command line (`npm run bench -- peer --seconds 10`) or the
+ * environment (PEER_SECONDS=10 npm run bench -- peer). A flag wins over its variable; defaults are
+ * the issue's workloads: W1 60 s, W2 120 s, after 5 s of warm-up.
+ *
+ *   --seconds N         both windows (PEER_SECONDS)
+ *   --w1-seconds N      W1's window (PEER_W1_SECONDS)
+ *   --w2-seconds N      W2's window (PEER_W2_SECONDS)
+ *   --warmup N          seconds between "first value in InfluxDB" and the window (PEER_WARMUP_SECONDS)
+ *   --workload W1[,W2]  run only these workloads (PEER_WORKLOADS)
+ */
+import { WORKLOAD_NAMES, workload, type Workload, type WorkloadName } from './workloads.js';
+
+export interface PeerOptions {
+  workloads: Workload[];
+  warmupSeconds: number;
+  /** How long the idle gateway runs before its RSS is read. */
+  idleSettleSeconds: number;
+}
+
+const DEFAULT_WINDOW: Record<WorkloadName, number> = { W1: 60, W2: 120 };
+const DEFAULT_WARMUP_SECONDS = 5;
+const IDLE_SETTLE_SECONDS = 5;
+
+/** The value after `--name` (or in `--name=value`), if given. */
+function flag(argv: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === `--${name}`) return argv[i + 1];
+    if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
+  }
+  return undefined;
+}
+
+function seconds(what: string, text: string | undefined, fallback: number): number {
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`peer bench: ${what} must be a positive number of seconds, got "${text}"`);
+  return n;
+}
+
+export function parsePeerOptions(argv: readonly string[], env: NodeJS.ProcessEnv): PeerOptions {
+  const both = flag(argv, 'seconds') ?? env.PEER_SECONDS;
+  const windowOf = (name: WorkloadName): number => {
+    const own = flag(argv, `${name.toLowerCase()}-seconds`) ?? env[`PEER_${name}_SECONDS`];
+    return seconds(`the ${name} window`, own ?? both, DEFAULT_WINDOW[name]);
+  };
+  const chosen = (flag(argv, 'workload') ?? env.PEER_WORKLOADS ?? WORKLOAD_NAMES.join(','))
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
+  for (const name of chosen) {
+    if (!(WORKLOAD_NAMES as readonly string[]).includes(name)) throw new Error(`peer bench: unknown workload "${name}" (${WORKLOAD_NAMES.join(', ')})`);
+  }
+  return {
+    workloads: WORKLOAD_NAMES.filter((n) => chosen.includes(n)).map((n) => workload(n, windowOf(n))),
+    warmupSeconds: seconds('the warm-up', flag(argv, 'warmup') ?? env.PEER_WARMUP_SECONDS, DEFAULT_WARMUP_SECONDS),
+    idleSettleSeconds: IDLE_SETTLE_SECONDS,
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * Each peer as its own process against a fresh simulator, measured by measure.ts:
+ * - (a) the bare loop (bare-loop.ts), writing to its own database;
+ * - (b) travelgate's full pipeline (`bin/travelgate run`, gateway-config.ts), then the audit of what
+ *   it journaled and forwarded (audit.ts);
+ * and the idle footprint of the same gateway without devices, with idle Node processes for scale.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from '../../test/helpers/gateway-process.js';
+import { auditGatewayRun, type GatewayAudit } from './audit.js';
+import type { BareLoopSpec } from './bare-loop.js';
+import { startSimulator, type BenchServers } from './fixtures.js';
+import { writeIdleConfig, writePipelineConfig, type GatewaySetup } from './gateway-config.js';
+import { measureWindow, type WindowMeasurement } from './measure.js';
+import { startSeqCollector } from './mqtt-seqs.js';
+import { ROOT, spawnNode, TRAVELGATE } from './node-process.js';
+import { rssBytes } from './proc-stats.js';
+import { CHANNELS, FIRST_REGISTER, UNIT_ID, type Workload } from './workloads.js';
+
+const BARE_LOOP = join(ROOT, 'bench', 'peer', 'bare-loop.ts');
+
+/** Peer (a) on `workload`: the bare loop's window (database `bare_<workload>`). */
+export async function runBareLoop(workload: Workload, servers: BenchServers, warmupSeconds: number): Promise<WindowMeasurement> {
+  const dir = mkdtempSync(join(tmpdir(), `tg-peer-bare-${workload.name}-`));
+  try {
+    const sim = await startSimulator(dir, workload.devices);
+    try {
+      const database = `bare_${workload.name.toLowerCase()}`;
+      const spec: BareLoopSpec = {
+        influxUrl: servers.influx.url,
+        database,
+        intervalMs: workload.intervalMs,
+        devices: sim.devices.map((d) => ({ ...d, unit: UNIT_ID })),
+        firstRegister: FIRST_REGISTER,
+        channels: CHANNELS.map((c) => ({ name: c.channel, scale: c.scale })),
+        batchPoints: 1000,
+        flushMs: 1000,
+      };
+      // The same loader as bin/travelgate (tsx), so both peers carry the same runtime overhead.
+      const loop = spawnNode('bare loop', ['--import', 'tsx', BARE_LOOP, JSON.stringify(spec)]);
+      try {
+        return await measureWindow(loop, servers.influx, database, warmupSeconds, workload.windowSeconds);
+      } finally {
+        const code = await loop.stop();
+        if (code !== 0) process.stderr.write(`bench peer: the bare loop exited with ${code}: ${loop.describe()}\n`);
+      }
+    } finally {
+      await sim.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface TravelgateRun {
+  window: WindowMeasurement;
+  audit: GatewayAudit;
+  /** The gateway's exit code after SIGTERM (0 = a clean stop). */
+  exitCode: number | null;
+}
+
+/** How long a stopping gateway may take (it gives its sinks a grace period to forward the rest). */
+const STOP_GRACE_MS = 60_000;
+
+function setupFor(name: string, dir: string, servers: BenchServers): GatewaySetup {
+  return { name, dir, influxUrl: servers.influx.url, database: name.replace(/-/g, '_'), mqttUrl: servers.broker.url, topicPrefix: `peerbench-${name}` };
+}
+
+/** PEER_GATEWAY_NODE_FLAGS: extra Node flags for the gateway, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+function startGateway(config: string) {
+  const flags = (process.env.PEER_GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  return spawnNode('travelgate run', [...flags, TRAVELGATE, 'run', '--config', config]);
+}
+
+/** Peer (b) on `workload`: the gateway's window, then (after SIGTERM and exit) its audit. */
+export async function runTravelgate(workload: Workload, servers: BenchServers, warmupSeconds: number): Promise<TravelgateRun> {
+  const dir = mkdtempSync(join(tmpdir(), `tg-peer-gw-${workload.name}-`));
+  try {
+    const sim = await startSimulator(dir, workload.devices);
+    try {
+      const setup = setupFor(`tg-${workload.name.toLowerCase()}`, dir, servers);
+      const files = writePipelineConfig(setup, workload, sim.devices);
+      const platform = await startSeqCollector(servers.broker.url, setup.topicPrefix);
+      try {
+        const gateway = startGateway(files.config);
+        let window: WindowMeasurement;
+        let exitCode: number | null;
+        try {
+          window = await measureWindow(gateway, servers.influx, setup.database, warmupSeconds, workload.windowSeconds);
+        } finally {
+          exitCode = await gateway.stop(STOP_GRACE_MS);
+        }
+        if (exitCode !== 0) process.stderr.write(`bench peer: the gateway exited with ${exitCode}: ${gateway.describe()}\n`);
+        const audit = await auditGatewayRun(files, servers.influx, setup.database, platform);
+        return { window, audit, exitCode };
+      } finally {
+        await platform.close();
+      }
+    } finally {
+      await sim.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * RSS of a gateway with the same API, journal, integrity and sinks but no devices, standards or
+ * simulators, `settleSeconds` after its first record (gateway_started) reached InfluxDB.
+ */
+export async function idleGatewayRss(servers: BenchServers, settleSeconds: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'tg-peer-idle-'));
+  try {
+    const setup = setupFor('tg-idle', dir, servers);
+    const gateway = startGateway(writeIdleConfig(setup).config);
+    try {
+      await waitFor(
+        'the idle gateway\'s first record in InfluxDB',
+        async () => {
+          if (!gateway.running()) throw new Error(`exited: ${gateway.describe()}`);
+          return (await servers.influx.query(setup.database, 'SHOW MEASUREMENTS').catch(() => [])).length > 0 ? true : undefined;
+        },
+        60_000,
+        200,
+      );
+      await new Promise((r) => setTimeout(r, settleSeconds * 1000));
+      return rssBytes(gateway.pid);
+    } finally {
+      await gateway.stop(STOP_GRACE_MS);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * For scale: RSS of a Node process that does nothing, without and with the tsx loader that both
+ * peers run under (bin/travelgate registers it; the bare loop is started with `--import tsx`).
+ */
+export async function nodeBaselineRss(settleSeconds: number): Promise<{ plain: number; withLoader: number }> {
+  const idleRss = async (name: string, args: string[]) => {
+    const idle = spawnNode(name, [...args, '-e', 'setInterval(() => {}, 60_000)']);
+    try {
+      await new Promise((r) => setTimeout(r, (settleSeconds + 1) * 1000));
+      return rssBytes(idle.pid);
+    } finally {
+      await idle.stop(5000);
+    }
+  };
+  return { plain: await idleRss('node', []), withLoader: await idleRss('node + tsx', ['--import', 'tsx']) };
+}

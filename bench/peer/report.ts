@@ -1,0 +1,113 @@
+/**
+ * The peer suite's results: rows for bench/index.ts, and one Markdown table (plus a list of
+ * gateway-only figures) with the issue's goals beside the numbers.
+ *
+ * Definitions: values/s = channel values delivered with a time stamp in the window / window
+ * seconds; CPU-s per 1000 values = process CPU seconds in the window · 1000 / those values; ratios
+ * are travelgate / bare loop on the same workload.
+ */
+import { round, type BenchResult } from '../types.js';
+import type { WindowMeasurement } from './measure.js';
+import { MiB } from './proc-stats.js';
+import type { TravelgateRun } from './peers.js';
+import type { Workload } from './workloads.js';
+
+export interface WorkloadResult {
+  workload: Workload;
+  bare: WindowMeasurement;
+  travelgate: TravelgateRun;
+}
+
+export interface PeerResults {
+  workloads: WorkloadResult[];
+  idleRssBytes: number;
+  /** Idle Node processes for scale: plain, and with the tsx loader both peers run under. */
+  nodeRssBytes: { plain: number; withLoader: number };
+}
+
+export const GOALS = {
+  cpuPerValueRatio: 1.5,
+  w1RateRatio: 0.5,
+  idleRssMiB: 70,
+  journalBytesPerValue: 120,
+} as const;
+
+const rate = (m: WindowMeasurement) => m.values / m.seconds;
+const cpuPer1000 = (m: WindowMeasurement) => (m.values > 0 ? (m.cpuSeconds * 1000) / m.values : NaN);
+const mib = (bytes: number) => bytes / MiB;
+const mark = (ok: boolean) => (ok ? '✓' : '✗');
+const fmt = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
+
+function ratios(r: WorkloadResult) {
+  const tg = r.travelgate.window;
+  return { cpu: cpuPer1000(tg) / cpuPer1000(r.bare), rate: rate(tg) / rate(r.bare), rss: tg.rssMaxBytes / r.bare.rssMaxBytes };
+}
+
+export function journalBytesPerValue(run: TravelgateRun): number {
+  return run.audit.valuesJournaled > 0 ? run.audit.journalBytes / run.audit.valuesJournaled : NaN;
+}
+
+export function formatTable(results: PeerResults): string {
+  const lines = [
+    '| workload | peer | values/s | CPU-s per 1000 values | RSS max MiB | ratio CPU/value vs bare | rate vs bare | backlog at window end s |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of results.workloads) {
+    const w = r.workload;
+    const q = ratios(r);
+    const rateGoal = w.name === 'W1' ? ` ${mark(q.rate >= GOALS.w1RateRatio)} (≥ ${GOALS.w1RateRatio})` : '';
+    for (const [peer, m] of [['bare loop', r.bare], ['travelgate', r.travelgate.window]] as const) {
+      const isTg = peer === 'travelgate';
+      lines.push(
+        `| ${w.name}: ${w.description} | ${peer} | ${fmt(rate(m), 1)} | ${fmt(cpuPer1000(m), 4)} | ${fmt(mib(m.rssMaxBytes), 1)}` +
+          `${isTg ? ` ${mark(q.rss <= 1)} (≤ bare)` : ''} | ${isTg ? `${fmt(q.cpu, 2)} ${mark(q.cpu <= GOALS.cpuPerValueRatio)} (≤ ${GOALS.cpuPerValueRatio})` : '1'}` +
+          ` | ${isTg ? `${fmt(q.rate, 2)}${rateGoal}` : '1'} | ${fmt(m.backlogSeconds, 1)} |`,
+      );
+    }
+  }
+  const idle = mib(results.idleRssBytes);
+  lines.push(
+    '',
+    `- gateway idle RSS (no devices, ~5 s after start): ${fmt(idle, 1)} MiB ${mark(idle <= GOALS.idleRssMiB)} (≤ ${GOALS.idleRssMiB}); ` +
+      `for scale, an idle Node process: ${fmt(mib(results.nodeRssBytes.plain), 1)} MiB, with the tsx loader: ${fmt(mib(results.nodeRssBytes.withLoader), 1)} MiB`,
+  );
+  for (const r of results.workloads) {
+    const a = r.travelgate.audit;
+    const bpv = journalBytesPerValue(r.travelgate);
+    const goal = r.workload.name === 'W2' ? ` ${mark(bpv <= GOALS.journalBytesPerValue)} (≤ ${GOALS.journalBytesPerValue})` : '';
+    lines.push(
+      `- ${r.workload.name} journal: ${fmt(a.journalBytes / MiB, 1)} MiB for ${a.valuesJournaled} values = ${fmt(bpv, 1)} B/value${goal}`,
+      `- ${r.workload.name} lost seqs (of 1..${a.lastSeq}): InfluxDB ${a.lostInflux}, MQTT ${a.lostMqtt} ${mark(a.lostInflux === 0 && a.lostMqtt === 0)}` +
+        `${a.mqttMalformed > 0 ? ` (${a.mqttMalformed} MQTT payloads without a seq)` : ''}; stop exit code ${r.travelgate.exitCode}`,
+      `- ${r.workload.name} export + verify: ${a.verifyOk ? 'OK' : 'FAILED'} ${mark(a.verifyOk)}: ${a.verifyLine}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function benchRows(results: PeerResults): BenchResult[] {
+  const rows: BenchResult[] = [];
+  for (const r of results.workloads) {
+    const w = r.workload.name;
+    for (const [peer, m] of [['bare', r.bare], ['travelgate', r.travelgate.window]] as const) {
+      rows.push(
+        { name: `${w} ${peer}: values/s`, value: round(rate(m), 1), unit: 'values/s' },
+        { name: `${w} ${peer}: CPU per 1000 values`, value: round(cpuPer1000(m), 4), unit: 'CPU-s' },
+        { name: `${w} ${peer}: RSS max`, value: round(mib(m.rssMaxBytes), 1), unit: 'MiB' },
+      );
+    }
+    const q = ratios(r);
+    const a = r.travelgate.audit;
+    rows.push(
+      { name: `${w} CPU/value travelgate ÷ bare (goal ≤ ${GOALS.cpuPerValueRatio})`, value: round(q.cpu, 2), unit: '×' },
+      { name: `${w} rate travelgate ÷ bare${w === 'W1' ? ` (goal ≥ ${GOALS.w1RateRatio})` : ''}`, value: round(q.rate, 2), unit: '×' },
+      { name: `${w} RSS max travelgate ÷ bare (goal ≤ 1)`, value: round(q.rss, 2), unit: '×' },
+      { name: `${w} journal per value${w === 'W2' ? ` (goal ≤ ${GOALS.journalBytesPerValue})` : ''}`, value: round(journalBytesPerValue(r.travelgate), 1), unit: 'B' },
+      { name: `${w} lost seqs InfluxDB`, value: a.lostInflux, unit: 'records' },
+      { name: `${w} lost seqs MQTT`, value: a.lostMqtt, unit: 'records' },
+      { name: `${w} export verifies`, value: a.verifyOk ? 1 : 0, unit: '1 = OK' },
+    );
+  }
+  rows.push({ name: `gateway idle RSS (goal ≤ ${GOALS.idleRssMiB})`, value: round(mib(results.idleRssBytes), 1), unit: 'MiB' });
+  return rows;
+}
