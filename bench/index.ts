@@ -17,6 +17,7 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ['checks', benchChecks],
   ['integrity', benchIntegrity],
   ['sinks', benchSinks],
+  ...(process.argv.slice(2).includes('pilot') ? [['pilot', () => import('./pilot/index.js').then((m) => m.benchPilot())] as [string, () => Promise<BenchResult[]>]] : []), // opt-in: a minute or two
   ...(process.argv.slice(2).includes('peer') ? [['peer', () => import('./peer/index.js').then((m) => m.benchPeer())] as [string, () => Promise<BenchResult[]>]] : []), // opt-in: minutes long, only when named
 ];
 

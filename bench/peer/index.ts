@@ -10,6 +10,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { BenchResult } from '../types.js';
+import { preparePeers } from './build.js';
 import { withServers } from './fixtures.js';
 import { parsePeerOptions } from './options.js';
 import { idleGatewayRss, nodeBaselineRss, runBareLoop, runTravelgate } from './peers.js';
@@ -19,19 +20,21 @@ const say = (text: string) => process.stderr.write(`bench peer: ${text}\n`);
 
 export async function benchPeer(argv: readonly string[] = process.argv.slice(2)): Promise<BenchResult[]> {
   const options = parsePeerOptions(argv, process.env);
+  say('building the gateway and the bare loop…');
+  const commands = preparePeers();
   const results = await withServers(async (servers) => {
     const workloads: WorkloadResult[] = [];
     for (const workload of options.workloads) {
       say(`${workload.name} (${workload.description}): bare loop…`);
-      const bare = await runBareLoop(workload, servers, options.warmupSeconds);
+      const bare = await runBareLoop(workload, servers, options.warmupSeconds, commands);
       say(`${workload.name}: travelgate…`);
-      const travelgate = await runTravelgate(workload, servers, options.warmupSeconds);
+      const travelgate = await runTravelgate(workload, servers, options.warmupSeconds, commands);
       workloads.push({ workload, bare, travelgate });
     }
     say('idle gateway…');
-    const idleRssBytes = await idleGatewayRss(servers, options.idleSettleSeconds);
-    const nodeRssBytes = await nodeBaselineRss(options.idleSettleSeconds);
-    return { workloads, idleRssBytes, nodeRssBytes };
+    const idleRssBytes = await idleGatewayRss(servers, options.idleSettleSeconds, commands);
+    const nodeRssBytes = await nodeBaselineRss(options.idleSettleSeconds, commands);
+    return { workloads, idleRssBytes, nodeRssBytes, nodeOptions: commands.nodeOptions };
   });
   console.log(`\n${formatTable(results)}\n`);
   return benchRows(results);

@@ -1,7 +1,8 @@
 /**
  * Each peer as its own process against a fresh simulator, measured by measure.ts:
  * - (a) the bare loop (bare-loop.ts), writing to its own database;
- * - (b) travelgate's full pipeline (`bin/travelgate run`, gateway-config.ts), then the audit of what
+ * - (b) travelgate's full pipeline (the compiled `dist/src/cli.js run` with the deployed Node
+ *   options, build.ts; gateway-config.ts), then the audit of what
  *   it journaled and forwarded (audit.ts);
  * and the idle footprint of the same gateway without devices, with idle Node processes for scale.
  */
@@ -15,14 +16,13 @@ import { startSimulator, type BenchServers } from './fixtures.js';
 import { writeIdleConfig, writePipelineConfig, type GatewaySetup } from './gateway-config.js';
 import { measureWindow, type WindowMeasurement } from './measure.js';
 import { startSeqCollector } from './mqtt-seqs.js';
-import { ROOT, spawnNode, TRAVELGATE } from './node-process.js';
+import type { PeerCommands } from './build.js';
+import { spawnNode } from './node-process.js';
 import { rssBytes } from './proc-stats.js';
 import { CHANNELS, FIRST_REGISTER, UNIT_ID, type Workload } from './workloads.js';
 
-const BARE_LOOP = join(ROOT, 'bench', 'peer', 'bare-loop.ts');
-
 /** Peer (a) on `workload`: the bare loop's window (database `bare_<workload>`). */
-export async function runBareLoop(workload: Workload, servers: BenchServers, warmupSeconds: number): Promise<WindowMeasurement> {
+export async function runBareLoop(workload: Workload, servers: BenchServers, warmupSeconds: number, commands: PeerCommands): Promise<WindowMeasurement> {
   const dir = mkdtempSync(join(tmpdir(), `tg-peer-bare-${workload.name}-`));
   try {
     const sim = await startSimulator(dir, workload.devices);
@@ -38,8 +38,7 @@ export async function runBareLoop(workload: Workload, servers: BenchServers, war
         batchPoints: 1000,
         flushMs: 1000,
       };
-      // The same loader as bin/travelgate (tsx), so both peers carry the same runtime overhead.
-      const loop = spawnNode('bare loop', ['--import', 'tsx', BARE_LOOP, JSON.stringify(spec)]);
+      const loop = spawnNode('bare loop', [...commands.bareLoop, JSON.stringify(spec)]);
       try {
         return await measureWindow(loop, servers.influx, database, warmupSeconds, workload.windowSeconds);
       } finally {
@@ -69,13 +68,13 @@ function setupFor(name: string, dir: string, servers: BenchServers): GatewaySetu
 }
 
 /** PEER_GATEWAY_NODE_FLAGS: extra Node flags for the gateway, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
-function startGateway(config: string) {
+function startGateway(config: string, commands: PeerCommands) {
   const flags = (process.env.PEER_GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  return spawnNode('travelgate run', [...flags, TRAVELGATE, 'run', '--config', config]);
+  return spawnNode('travelgate run', [...flags, ...commands.gateway, 'run', '--config', config]);
 }
 
 /** Peer (b) on `workload`: the gateway's window, then (after SIGTERM and exit) its audit. */
-export async function runTravelgate(workload: Workload, servers: BenchServers, warmupSeconds: number): Promise<TravelgateRun> {
+export async function runTravelgate(workload: Workload, servers: BenchServers, warmupSeconds: number, commands: PeerCommands): Promise<TravelgateRun> {
   const dir = mkdtempSync(join(tmpdir(), `tg-peer-gw-${workload.name}-`));
   try {
     const sim = await startSimulator(dir, workload.devices);
@@ -84,7 +83,7 @@ export async function runTravelgate(workload: Workload, servers: BenchServers, w
       const files = writePipelineConfig(setup, workload, sim.devices);
       const platform = await startSeqCollector(servers.broker.url, setup.topicPrefix);
       try {
-        const gateway = startGateway(files.config);
+        const gateway = startGateway(files.config, commands);
         let window: WindowMeasurement;
         let exitCode: number | null;
         try {
@@ -110,11 +109,11 @@ export async function runTravelgate(workload: Workload, servers: BenchServers, w
  * RSS of a gateway with the same API, journal, integrity and sinks but no devices, standards or
  * simulators, `settleSeconds` after its first record (gateway_started) reached InfluxDB.
  */
-export async function idleGatewayRss(servers: BenchServers, settleSeconds: number): Promise<number> {
+export async function idleGatewayRss(servers: BenchServers, settleSeconds: number, commands: PeerCommands): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'tg-peer-idle-'));
   try {
     const setup = setupFor('tg-idle', dir, servers);
-    const gateway = startGateway(writeIdleConfig(setup).config);
+    const gateway = startGateway(writeIdleConfig(setup).config, commands);
     try {
       await waitFor(
         'the idle gateway\'s first record in InfluxDB',
@@ -135,11 +134,8 @@ export async function idleGatewayRss(servers: BenchServers, settleSeconds: numbe
   }
 }
 
-/**
- * For scale: RSS of a Node process that does nothing, without and with the tsx loader that both
- * peers run under (bin/travelgate registers it; the bare loop is started with `--import tsx`).
- */
-export async function nodeBaselineRss(settleSeconds: number): Promise<{ plain: number; withLoader: number }> {
+/** For scale: RSS of a Node process that does nothing, plain and with the gateway's Node options. */
+export async function nodeBaselineRss(settleSeconds: number, commands: PeerCommands): Promise<{ plain: number; withOptions: number }> {
   const idleRss = async (name: string, args: string[]) => {
     const idle = spawnNode(name, [...args, '-e', 'setInterval(() => {}, 60_000)']);
     try {
@@ -149,5 +145,5 @@ export async function nodeBaselineRss(settleSeconds: number): Promise<{ plain: n
       await idle.stop(5000);
     }
   };
-  return { plain: await idleRss('node', []), withLoader: await idleRss('node + tsx', ['--import', 'tsx']) };
+  return { plain: await idleRss('node', []), withOptions: await idleRss('node + options', commands.nodeOptions) };
 }

@@ -22,7 +22,8 @@ export interface PeerResults {
   workloads: WorkloadResult[];
   idleRssBytes: number;
   /** Idle Node processes for scale: plain, and with the tsx loader both peers run under. */
-  nodeRssBytes: { plain: number; withLoader: number };
+  nodeRssBytes: { plain: number; withOptions: number };
+  nodeOptions: string[];
 }
 
 export const GOALS = {
@@ -69,7 +70,7 @@ export function formatTable(results: PeerResults): string {
   lines.push(
     '',
     `- gateway idle RSS (no devices, ~5 s after start): ${fmt(idle, 1)} MiB ${mark(idle <= GOALS.idleRssMiB)} (≤ ${GOALS.idleRssMiB}); ` +
-      `for scale, an idle Node process: ${fmt(mib(results.nodeRssBytes.plain), 1)} MiB, with the tsx loader: ${fmt(mib(results.nodeRssBytes.withLoader), 1)} MiB`,
+      `for scale, an idle Node process: ${fmt(mib(results.nodeRssBytes.plain), 1)} MiB, with the gateway's Node options (${results.nodeOptions.join(' ') || 'none'}): ${fmt(mib(results.nodeRssBytes.withOptions), 1)} MiB`,
   );
   for (const r of results.workloads) {
     const a = r.travelgate.audit;

@@ -1,22 +1,32 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { GatewayMetrics, type GatewayMetricsOptions } from '../metrics/gateway-metrics.js';
+import type { GatewayMetrics, GatewayMetricsOptions } from '../metrics/gateway-metrics.js';
+import { FlowCounters } from '../metrics/flow-counters.js';
 import type { Authorizer } from './auth.js';
 import type { GatewayView } from './view.js';
 
 /**
  * GET /metrics: Prometheus text exposition (prom-client) of the gateway's own registry. A read:
  * open unless `api.requireTokenForReads`, then a bearer token with the right "read" is needed
- * (Prometheus sends one with `authorization.credentials_file`). The metrics live as long as the
- * API: created on registration, closed with the server.
+ * (Prometheus sends one with `authorization.credentials_file`).
+ *
+ * What flowed is counted from registration on (FlowCounters, plain maps on the commit path); the
+ * registry, prom-client and the process metrics are loaded on the first scrape, so a gateway
+ * that is never scraped carries neither their memory nor their event-loop monitor.
  */
 export const metricsRoutes: FastifyPluginAsync<{ view: GatewayView; auth: Authorizer } & GatewayMetricsOptions> = async (
   app,
   { view, auth, ...options },
 ) => {
-  const metrics = new GatewayMetrics(view, options);
-  app.addHook('onClose', async () => metrics.close());
+  const flow = new FlowCounters();
+  const unsubscribe = view.subscribe?.((records) => flow.observe(records));
+  let metrics: Promise<GatewayMetrics> | undefined;
+  app.addHook('onClose', async () => {
+    unsubscribe?.();
+    (await metrics)?.close();
+  });
   app.get('/metrics', { preHandler: auth.require('read') }, async (_req, reply) => {
-    const text = await metrics.metrics();
-    return reply.header('content-type', metrics.contentType).send(text);
+    metrics ??= import('../metrics/gateway-metrics.js').then((m) => new m.GatewayMetrics(view, flow, options));
+    const m = await metrics;
+    return reply.header('content-type', m.contentType).send(await m.metrics());
   });
 };

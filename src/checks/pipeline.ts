@@ -12,7 +12,8 @@
  * - `restore()` (before acquisition starts): the engine's state is rebuilt from the checkpoint file
  *   (if it belongs to this journal and configuration) plus the journal records after it, or from
  *   the whole journal. Either way the state equals that of a gateway that never stopped.
- * - Every `checkpointEvery` judged acquisitions (and in `close()`), a checkpoint is written
+ * - After `checkpointEvery` judged acquisitions, or `checkpointIntervalMs` (real time) after the
+ *   last checkpoint once any was judged since (and in `close()`), a checkpoint is written
  *   once the records it covers are committed; a failure to write it is logged, never fatal.
  * - The engine leaves its state alone for a reading the journal would refuse (non-finite numbers).
  *   Limitation: if a commit itself fails (disk full), the acquisitions of that batch stay in the live
@@ -39,8 +40,12 @@ export interface PipelineOptions {
   clock: Clock;
   log: Logger;
   checkpoint?: CheckpointFile;
-  /** Judged acquisitions between checkpoints. Default 1000. */
+  /** Judged acquisitions between checkpoints at most. Default 100 000. */
   checkpointEvery?: number;
+  /** Time between checkpoints at most, while acquisitions are judged. Default 60 s: a restart
+   *  then replays at most a minute of the journal, and a fast device does not write the engine's
+   *  state several times a second. */
+  checkpointIntervalMs?: number;
 }
 
 /** An action's outcome; 'not_ready' when the gateway cannot journal yet (starting). */
@@ -50,6 +55,7 @@ const PAGE = 1000;
 
 export class CheckPipeline {
   private sinceCheckpoint = 0;
+  private lastCheckpointAt = performance.now();
   private saving: Promise<void> = Promise.resolve();
 
   constructor(
@@ -88,8 +94,11 @@ export class CheckPipeline {
     }
     const pending: Promise<JournalRecord>[] = [appended];
     for (const e of res.events) pending.push(this.journal.appendEvent(e));
-    if (++this.sinceCheckpoint >= (this.opts.checkpointEvery ?? 1000)) {
+    const every = this.opts.checkpointEvery ?? 100_000;
+    const interval = this.opts.checkpointIntervalMs ?? 60_000;
+    if (++this.sinceCheckpoint >= every || performance.now() - this.lastCheckpointAt >= interval) {
       this.sinceCheckpoint = 0;
+      this.lastCheckpointAt = performance.now();
       this.scheduleCheckpoint(pending[pending.length - 1]!);
     }
     await Promise.all(pending);

@@ -132,7 +132,7 @@ export function buildConfigSchema(registry: Registry) {
         .object({
           path: z.string().optional().describe('default: <dataDir>/journal.sqlite'),
           retention: duration().default(365 * 86_400_000).describe('records older than this may be deleted once delivered'),
-          commitInterval: duration().default(20).describe('group commit: appends within this window share a transaction'),
+          commitInterval: duration().default(100).describe('group commit: appends within this window share one transaction (one fsync); a reading is acknowledged when its transaction commits'),
           maxSize: byteSize()
             .refine((n) => n >= 1_000_000, 'the journal needs at least 1MB')
             .optional()

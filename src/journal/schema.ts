@@ -25,6 +25,9 @@ export type Stmt = Database.Statement<unknown[], unknown>;
 /** 2: one record per acquisition, canonical bodies, binary hashes (1: one JSON row per value). */
 export const SCHEMA_VERSION = 2;
 
+/** Page size of a new journal file. */
+export const PAGE_SIZE = 16_384;
+
 /** Milliseconds a connection waits for another connection's write lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
 
@@ -82,8 +85,10 @@ export function openJournalDb(opts: OpenDbOptions): SqliteDb {
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     if (!opts.readonly) {
-      // auto_vacuum only takes effect before the first table exists; INCREMENTAL lets retention
-      // hand freed pages back to the file system in small steps.
+      // Both only take effect before the first table exists. INCREMENTAL lets retention hand
+      // freed pages back to the file system in small steps. 16 KiB pages hold about 30 records
+      // each instead of 7, with about 10 % less slack per record on disk.
+      db.pragma(`page_size = ${PAGE_SIZE}`);
       db.pragma('auto_vacuum = INCREMENTAL');
       if (!inMemory) db.pragma('journal_mode = WAL');
       // A version 1 journal is converted before anything else touches its tables.

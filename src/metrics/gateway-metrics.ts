@@ -5,18 +5,20 @@
  * Contract:
  * - Every name starts with `travelgate_`.
  * - Counters of what flowed (readings by device and quality, flags, check verdicts, events) are
- *   fed by `observe(records)` from the journal's commit listener: they count *committed* records
- *   since this process started.
+ *   read at scrape time from FlowCounters (flow-counters.ts), which the API feeds from the
+ *   journal's commit listener: they count *committed* records since this process started.
  * - Everything that is state (devices, links, errors by code, the journal, sink backlogs,
  *   event-loop lag) is read from the live view at scrape time, so a scrape shows the truth of
  *   that moment and nothing has to be kept in sync.
- * - `close()` stops the event-loop monitor and unsubscribes; the registry can still be read.
+ * - The process itself (CPU, memory, heap, event-loop lag, handles, GC) is prom-client's default
+ *   metrics, under the same prefix; the event-loop monitor starts with the registry.
+ * - This module (and prom-client) is loaded on the first scrape: a gateway nobody scrapes never
+ *   pays for them (src/api/metrics.ts).
+ * - `close()` stops the default metrics' event-loop monitor; the registry can still be read.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
-import { acquisitionOf } from '../core/records.js';
-import type { JournalRecord } from '../core/types.js';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GatewayView } from '../api/view.js';
-import { EventLoopLag } from './event-loop.js';
+import type { FlowCounters, NestedCounts } from './flow-counters.js';
 
 export interface GatewayMetricsOptions {
   /** Wall clock for lag figures (default Date.now). */
@@ -31,14 +33,8 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   readonly #view: GatewayView;
   readonly #now: () => number;
-  readonly #loop = new EventLoopLag();
-  readonly #unsubscribe: (() => void) | undefined;
-  readonly #readings: Counter<'device' | 'quality'>;
-  readonly #flags: Counter<'device' | 'flag'>;
-  readonly #verdicts: Counter<'standard' | 'check' | 'result'>;
-  readonly #events: Counter<'type' | 'severity'>;
 
-  constructor(view: GatewayView, options: GatewayMetricsOptions = {}) {
+  constructor(view: GatewayView, flow: FlowCounters, options: GatewayMetricsOptions = {}) {
     this.#view = view;
     this.#now = options.now ?? Date.now;
     const registers = [this.registry];
@@ -47,10 +43,15 @@ export class GatewayMetrics {
     const gauge = <L extends string>(name: string, help: string, labelNames: L[], collect: (g: Gauge<L>) => void) =>
       new Gauge<L>({ name: `travelgate_${name}`, help, labelNames, registers, collect() { collect(this); } });
 
-    this.#readings = counter('readings_total', 'Committed readings by device and quality (ok, flagged, no_value)', ['device', 'quality']);
-    this.#flags = counter('reading_flags_total', 'Quality flags on committed readings', ['device', 'flag']);
-    this.#verdicts = counter('check_verdicts_total', 'Check verdicts on committed readings', ['standard', 'check', 'result']);
-    this.#events = counter('events_total', 'Committed journal events (alarms, transitions, ...)', ['type', 'severity']);
+    const flowCounter = <L extends string>(name: string, help: string, labelNames: L[], counts: NestedCounts) =>
+      counter(name, help, labelNames, (c) => {
+        c.reset();
+        counts.each((keys, n) => c.inc(Object.fromEntries(labelNames.map((l, i) => [l, keys[i]])) as Partial<Record<L, string>>, n));
+      });
+    flowCounter('readings_total', 'Committed channel readings by device and quality (ok, flagged, no_value)', ['device', 'quality'], flow.readings);
+    flowCounter('reading_flags_total', 'Quality flags on committed readings', ['device', 'flag'], flow.flags);
+    flowCounter('check_verdicts_total', 'Check verdicts on committed readings', ['standard', 'check', 'result'], flow.verdicts);
+    flowCounter('events_total', 'Committed journal events (alarms, transitions, ...)', ['type', 'severity'], flow.events);
 
     gauge('info', 'Always 1; the labels say which gateway this is', ['gateway', 'lab', 'version'], (g) => {
       const i = view.info();
@@ -120,44 +121,9 @@ export class GatewayMetrics {
       for (const sk of view.sinks?.() ?? []) c.inc({ sink: sk.name }, sk.delivered);
     });
 
-    gauge('event_loop_lag_seconds', 'Event-loop delay since the previous scrape: mean, p99 and max', ['stat'], (g) => {
-      const s = this.#loop.sample();
-      g.set({ stat: 'mean' }, s.mean);
-      g.set({ stat: 'p99' }, s.p99);
-      g.set({ stat: 'max' }, s.max);
-    });
-    gauge('process_resident_memory_bytes', 'Resident set size of the gateway process', [], (g) => g.set(process.memoryUsage.rss()));
-    gauge('process_heap_used_bytes', 'V8 heap in use', [], (g) => g.set(process.memoryUsage().heapUsed));
-    counter('process_cpu_seconds_total', 'User and system CPU time of the process', [], (c) => {
-      const u = process.cpuUsage();
-      c.reset();
-      c.inc((u.user + u.system) / 1e6);
-    });
     gauge('start_time_seconds', 'When this gateway started (UTC, Unix seconds)', [], (g) => g.set(Date.parse(view.info().startedAt) / 1000));
 
-    this.#loop.start();
-    this.#unsubscribe = view.subscribe?.((records) => this.observe(records));
-  }
-
-  /** Counts committed records. Called by the commit listener; cheap and synchronous. */
-  observe(records: readonly JournalRecord[]): void {
-    // Counted per batch first: one labelled increment per label set, not one per value.
-    const readings = new Tally();
-    for (const r of records) {
-      if (r.kind === 'event' || r.kind === 'seal') {
-        this.#events.inc({ type: r.event.type, severity: r.event.severity });
-        continue;
-      }
-      const a = acquisitionOf(r)!;
-      for (const name in a.channels) {
-        const c = a.channels[name]!;
-        const flags = c.flags ?? [];
-        readings.add(a.device, c.value === null ? 'no_value' : flags.length > 0 ? 'flagged' : 'ok');
-        for (const flag of flags) this.#flags.inc({ device: a.device, flag });
-        for (const v of c.verdicts ?? []) this.#verdicts.inc({ standard: c.standard ?? '', check: v.check, result: v.result });
-      }
-    }
-    readings.each((device, quality, n) => this.#readings.inc({ device, quality }, n));
+    collectDefaultMetrics({ register: this.registry, prefix: 'travelgate_', eventLoopMonitoringPrecision: 20 });
   }
 
   /** The Prometheus text exposition of every metric, collected now. */
@@ -170,8 +136,9 @@ export class GatewayMetrics {
   }
 
   close(): void {
-    this.#unsubscribe?.();
-    this.#loop.stop();
+    // The default metrics' event-loop histogram is a disabled-on-GC native monitor; dropping the
+    // registry's metrics lets it go.
+    this.registry.clear();
   }
 
   /** Sink backlogs: from the sinks' own status when the view has it (the in-memory cursor is the
@@ -188,22 +155,5 @@ export class GatewayMetrics {
       const lagSeconds = oldest ? Math.max(0, (this.#now() - oldest.time) / 1000) : 0;
       return { name: c.name, seq: c.seq, pending, lagSeconds };
     });
-  }
-}
-
-/** Counts by (device, quality) within one batch. */
-class Tally {
-  readonly #counts = new Map<string, number>();
-
-  add(device: string, quality: string): void {
-    const key = `${device}\u0000${quality}`;
-    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
-  }
-
-  each(fn: (device: string, quality: string, n: number) => void): void {
-    for (const [key, n] of this.#counts) {
-      const at = key.lastIndexOf('\u0000');
-      fn(key.slice(0, at), key.slice(at + 1), n);
-    }
   }
 }

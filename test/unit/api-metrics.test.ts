@@ -51,7 +51,8 @@ function parsePrometheus(text: string): { types: Map<string, string>; samples: S
       }
     }
     const value = rawValue === '+Inf' ? Infinity : rawValue === '-Inf' ? -Infinity : Number(rawValue);
-    if (Number.isNaN(value) && rawValue !== 'NaN') throw new Error(`bad value in: ${line}`);
+    // Prometheus parses floats with Go's ParseFloat: NaN in any case (prom-client writes "Nan").
+    if (Number.isNaN(value) && rawValue?.toLowerCase() !== 'nan') throw new Error(`bad value in: ${line}`);
     samples.push({ name: n!, labels, value });
   }
   return { types, samples };
@@ -105,7 +106,7 @@ describe('GET /metrics', () => {
     expect(value(later.samples, 'travelgate_readings_total', { device: 'dmm-1', quality: 'ok' })).toBe(4);
   });
 
-  it('reads state at scrape time: errors by code, device and link state, journal, event-loop lag', async () => {
+  it('reads state at scrape time: errors by code, device and link state, journal, the process (default metrics)', async () => {
     const gw = new FakeGateway();
     gw.devices = [device('dmm-1', { state: 'faulted', errors: 3, errorsByCode: { TG_LINK_TIMEOUT: 2, TG_PARSE_ERROR: 1 } })];
     gw.links = [{ id: 'lan', type: 'tcp', state: 'down', address: 'tcp://127.0.0.1:5025', reconnects: 2 }];
@@ -121,8 +122,10 @@ describe('GET /metrics', () => {
     expect(value(samples, 'travelgate_journal_last_seq')).toBe(2);
     expect(value(samples, 'travelgate_journal_records')).toBe(2);
     expect(value(samples, 'travelgate_journal_size_bytes')).toBe(8192);
-    expect(types.get('travelgate_event_loop_lag_seconds')).toBe('gauge');
-    expect(value(samples, 'travelgate_event_loop_lag_seconds', { stat: 'p99' })).toBeGreaterThanOrEqual(0);
+    // The process itself: prom-client's default metrics under the same prefix.
+    expect(types.get('travelgate_nodejs_eventloop_lag_p99_seconds')).toBe('gauge');
+    expect(value(samples, 'travelgate_nodejs_eventloop_lag_p99_seconds')).toBeGreaterThanOrEqual(0);
+    expect(value(samples, 'travelgate_process_resident_memory_bytes')).toBeGreaterThan(0);
 
     // Later state shows at the next scrape: nothing to keep in sync.
     gw.devices = [device('dmm-1', { state: 'connected' })];

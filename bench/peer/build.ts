@@ -1,0 +1,42 @@
+/**
+ * Both peers run as they would be deployed, without a TypeScript loader (tsx alone adds tens of
+ * MiB of RSS and start-up CPU): the gateway from the compiled tree (`npm run build`, dist/) with
+ * the Node options of its systemd unit, the bare loop transpiled to plain JavaScript.
+ *
+ * Contract: `preparePeers()` builds once per bench run and returns the command lines; the bare
+ * loop's JavaScript is written to .scratch-bench/ in the repository (ignored by git) so that it
+ * resolves modbus-serial from the project's node_modules.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { ROOT } from './node-process.js';
+
+export interface PeerCommands {
+  /** `node <these> run --config FILE` runs the gateway. */
+  gateway: string[];
+  /** `node <these> '<spec>'` runs the bare loop. */
+  bareLoop: string[];
+  /** The Node options the gateway runs with (from deploy/travelgate.service). */
+  nodeOptions: string[];
+}
+
+/** NODE_OPTIONS of deploy/travelgate.service: what a lab's box runs the gateway with. */
+export function deployedNodeOptions(): string[] {
+  const unit = readFileSync(join(ROOT, 'deploy', 'travelgate.service'), 'utf8');
+  const m = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit);
+  return m ? m[1]!.replace(/^"|"$/g, '').split(/\s+/).filter(Boolean) : [];
+}
+
+export function preparePeers(): PeerCommands {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const out = join(ROOT, '.scratch-bench');
+  mkdirSync(out, { recursive: true });
+  const source = readFileSync(join(ROOT, 'bench', 'peer', 'bare-loop.ts'), 'utf8');
+  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const bareLoop = join(out, 'bare-loop.mjs');
+  writeFileSync(bareLoop, js);
+  const nodeOptions = deployedNodeOptions();
+  return { gateway: [...nodeOptions, join(ROOT, 'dist', 'src', 'cli.js')], bareLoop: [bareLoop], nodeOptions };
+}
