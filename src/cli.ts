@@ -62,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'run':
       return (await import('./cli/run.js')).run(needConfig());
+    case 'pilot': return (await import('./cli/pilot.js')).pilot(needConfig()); // the comparison platform's receiver (src/pilot/)
     case 'check-config':
       return (await import('./cli/check-config.js')).checkConfig(needConfig());
     case 'simulate':

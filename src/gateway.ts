@@ -17,7 +17,7 @@ import { Sealer } from './integrity/sealer.js';
 import { buildApi } from './api/server.js';
 import { announceGeneratedTokens, apiSetup } from './api/setup.js';
 import type { SecretSet } from './core/secrets.js';
-import { CheckEngine, CheckPipeline, CheckpointFile, detail, summaries } from './checks/index.js';
+import { CheckEngine, CheckPipeline, CheckpointFile, declarationEvents, detail, summaries } from './checks/index.js';
 import type { CommitSubscriber, GatewayView } from './api/view.js';
 import type { SimulatorHost } from '../simulators/host.js';
 import { VERSION } from './version.js';
@@ -161,6 +161,7 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
       checkpoint: new CheckpointFile(`${journalPath}.checks.json`),
     });
     checks.restore(); // before acquisition: the first new reading continues the journaled state
+    for (const e of declarationEvents(config.standards ?? [], clock.now())) await checks.event(e); // for the pilot: what this lab declares
 
     await clockSync.start(); // first answer before the first record; refreshed off the hot path
     clockStep.start();

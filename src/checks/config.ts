@@ -171,6 +171,14 @@ export const standardConfig = z
       .prefault({})
       .describe('to reference conditions: U = U_meas·[1 − Σ c·(x − x_ref)]'),
     reference: reference.optional(),
+    typeB: z
+      .object({
+        u: z.number().nonnegative().describe("the lab's type B standard uncertainty (k=1) of its measurement of the standard, in `unit`"),
+        note: z.string().max(2000).optional().describe('what it is made of (e.g. "DMM calibration, reference, leakage")'),
+      })
+      .strict()
+      .optional()
+      .describe("the lab's declared type B uncertainty; journaled in a standard_declared event at every start, for the pilot's results"),
     drift,
     step,
     transport,

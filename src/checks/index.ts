@@ -9,3 +9,4 @@ export { CheckpointFile, type Checkpoint } from './checkpoint.js';
 export { LIFECYCLE_STATES, canTransition, isLifecycleState, type LifecycleState, type TransitionCause } from './lifecycle.js';
 export { detail, summaries, type StandardDetail, type StandardSummary } from './summary.js';
 export { DISQUALIFYING } from './standard.js';
+export { declarationEvents, EVENT_DECLARED } from './declaration.js';
