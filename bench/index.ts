@@ -19,6 +19,8 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ['sinks', benchSinks],
   ...(process.argv.slice(2).includes('pilot') ? [['pilot', () => import('./pilot/index.js').then((m) => m.benchPilot())] as [string, () => Promise<BenchResult[]>]] : []), // opt-in: a minute or two
   ...(process.argv.slice(2).includes('peer') ? [['peer', () => import('./peer/index.js').then((m) => m.benchPeer())] as [string, () => Promise<BenchResult[]>]] : []), // opt-in: minutes long, only when named
+  // opt-in: `soak [--minutes N] [--every S]`, the demo with both sinks for N minutes (default 3)
+  ...(process.argv.slice(2).includes('soak') ? [['soak', () => import('./soak.js').then((m) => m.benchSoak())] as [string, () => Promise<BenchResult[]>]] : []),
 ];
 
 const only = process.argv.slice(2);

@@ -1,5 +1,5 @@
 /**
- * Fault bookkeeping shared by the line-protocol simulators (scpi-dmm, prologix-3458a, fluke-1594a):
+ * Fault bookkeeping shared by the line-protocol simulators (shared/line-faults.ts, prologix-3458a, fluke-1594a):
  * the zod pieces their fault schemas have in common, the validation wrapper that makes a misspelt
  * fault fail loudly, and the Budget that tracks how many replies an armed fault still affects.
  * Each simulator keeps its own fault schema and FaultState (which faults exist and what they do).

@@ -1,8 +1,14 @@
-import type { Clock } from '../src/core/clock.js';
-import type { Logger } from '../src/core/logger.js';
-import type { SimulatorConfig } from '../src/config/schema.js';
+import type { Clock, Logger } from '../src/kit.js';
 import { World, type WorldConfig } from './physics/world.js';
-import type { Endpoint, Simulator, SimulatorDefinition } from './types.js';
+import type { Endpoint, Simulator, SimulatorDefinition, SimulatorListen } from './types.js';
+
+/** One `simulators:` entry of a validated configuration (the fields the host reads). */
+export interface SimulatorConfig {
+  id: string;
+  kind: string;
+  listen: SimulatorListen;
+  options: unknown;
+}
 
 export interface RunningSimulator {
   id: string;

@@ -1,9 +1,9 @@
 /**
- * Start-up steps shared by the instrument simulators (scpi-dmm, prologix-3458a, fluke-1594a):
+ * Start-up steps shared by the instrument simulators (shared/line-simulator.ts, prologix-3458a, fluke-1594a):
  * choosing the world's standard an instrument measures, and starting a server so that a failure
  * leaves nothing running and surfaces as a TG_SIMULATOR error naming the simulator.
  */
-import { TgError } from '../src/core/errors.js';
+import { TgError } from '../src/kit.js';
 import type { World } from './physics/world.js';
 import type { ZenerStandard } from './physics/zener.js';
 

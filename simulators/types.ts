@@ -1,6 +1,5 @@
 import type { z } from 'zod';
-import type { Clock } from '../src/core/clock.js';
-import type { Logger } from '../src/core/logger.js';
+import type { Clock, Logger } from '../src/kit.js';
 import type { World } from './physics/world.js';
 
 /** Where a running simulator can be reached. */

@@ -21,6 +21,10 @@ import { CheckEngine, CheckPipeline, CheckpointFile, declarationEvents, detail, 
 import type { CommitSubscriber, GatewayView } from './api/view.js';
 import type { SimulatorHost } from '../simulators/host.js';
 import { VERSION } from './version.js';
+import { acquireInstanceLock } from './core/instance-lock.js';
+import { journalEventLog } from './core/log/journal-events.js';
+import { SinkWatch } from './core/log/sink-watch.js';
+import { SqliteSeries } from './api/series.js';
 
 /** How long a stopping gateway lets a healthy sink forward its last records. */
 const SINK_STOP_GRACE_MS = 2000;
@@ -69,6 +73,11 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
   let url: string | undefined;
   let ready = false;
   const startedAt = new Date(clock.now()).toISOString();
+  const journalPath = config.journal.path ?? join(config.gateway.dataDir, 'journal.sqlite');
+  let releaseLock: (() => void) | undefined;
+  // The history plot's and the CSV export's reader: its own read-only connection, opened on first use.
+  const series = journalPath === ':memory:' ? undefined : new SqliteSeries(journalPath);
+  let sinkWatchTimer: NodeJS.Timeout | undefined;
   // The API's event stream and metrics listen to committed records through the view.
   const commitListeners = new Set<CommitSubscriber>();
 
@@ -89,6 +98,7 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
       return () => commitListeners.delete(listener);
     },
     sinks: () => sinkRunners.map((r) => r.status()),
+    series: () => (journal && ready ? series : undefined),
     standards: () => summaries(engine),
     standard: (id) => detail(engine, id),
     transition: (id, to, note, by) => (checks ? checks.transition(id, to, note, by) : notReady()),
@@ -100,17 +110,22 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
     event: async (e: GatewayEvent) => {
       await journal!.appendEvent(e);
     },
+    // The disk cap's policy `stop`: devices poll nothing while the journal is full.
+    paused: () => journal?.acquisitionPaused ?? false,
+    resumed: () => journal?.whenAdmitting() ?? Promise.resolve(),
+    refused: () => journal?.refusedWhilePaused(),
   };
 
   async function start(): Promise<void> {
-    const sealKey = loadSealKey(config, log); // first: a missing key must stop the start early
+    // Before anything else: a second gateway on this journal stops here, before touching it.
+    if (journalPath !== ':memory:') releaseLock = acquireInstanceLock(`${journalPath}.lock`);
+    const sealKey = loadSealKey(config, log); // next: a missing key must stop the start early
     const apiConfig = apiSetup(config, deps.secrets);
     api = buildApi(view, log, apiConfig.options);
     url = await api.listen({ host: config.api.host, port: config.api.port });
     log.info({ url }, 'status API listening');
     announceGeneratedTokens(apiConfig.generated, url, deps.announce);
 
-    const journalPath = config.journal.path ?? join(config.gateway.dataDir, 'journal.sqlite');
     journal = Journal.open({
       path: journalPath,
       gateway: config.gateway.id,
@@ -132,6 +147,8 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
         }
       }
     });
+    // What an operator must know (transitions, alarms, steps, ...) in the log too, not only the journal.
+    journal.onCommit(journalEventLog(log.child({ component: 'events' })));
     startSinks(journal);
     if (sealKey) {
       sealer = new Sealer({
@@ -205,12 +222,16 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
       clockSync.stop();
       await sealer?.stop(); // the final seal: the journal of a clean stop ends sealed
       stopRetention?.();
+      clearInterval(sinkWatchTimer);
       // A healthy sink gets a moment to forward the last records (the stop event, the final seal).
       await Promise.all(sinkRunners.map((r) => r.stop(SINK_STOP_GRACE_MS)));
+      series?.close();
       await journal.close();
     }
     await simulators?.stop();
     await api?.close();
+    releaseLock?.();
+    releaseLock = undefined;
   }
 
   /** Sinks and retention: a sink no longer configured loses its cursor (it would hold back
@@ -222,6 +243,11 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
     }
     sinkRunners = createSinkRunners(config.sinks, config.gateway, { journal: j, clock, log });
     for (const r of sinkRunners) r.start();
+    if (sinkRunners.length > 0) {
+      const watch = new SinkWatch(log.child({ component: 'sinks' }), () => clock.now());
+      sinkWatchTimer = setInterval(() => watch.check(sinkRunners.map((r) => r.status())), 5000);
+      sinkWatchTimer.unref();
+    }
     stopRetention = scheduleRetention(j, { retentionMs: config.journal.retention, now: () => clock.now(), log: log.child({ component: 'journal' }) });
   }
 

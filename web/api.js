@@ -45,6 +45,23 @@ export async function getJson(path) {
   return body;
 }
 
+/** Downloads a file (e.g. the CSV export) with this tab's token: fetched, then saved as `name`
+ *  (the server's Content-Disposition name when it gives one). Throws HttpError on a non-2xx answer. */
+export async function downloadFile(path, name) {
+  const res = await fetch(path, { headers: headers(session.token), cache: 'no-store' });
+  if (!res.ok) throw new HttpError(res.status, await bodyOf(res));
+  const blob = await res.blob();
+  const given = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1];
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = given ?? name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /** POST JSON with the token given (none: the request goes without one). Never throws on HTTP status. */
 export async function postJson(path, body, token) {
   const res = await fetch(path, {
@@ -71,7 +88,7 @@ export function listen(onEvent, onState) {
     const res = await fetch('/api/v1/events', { headers: h, signal: stop.signal, cache: 'no-store' });
     if (res.status === 401 || res.status === 403) {
       onState('unauthorized');
-      return;
+      return false;
     }
     if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
     onState('live');
@@ -80,7 +97,7 @@ export function listen(onEvent, onState) {
     let buf = '';
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return;
+      if (done) return true;
       buf += value;
       let cut;
       while ((cut = buf.indexOf('\n\n')) >= 0) {
@@ -115,7 +132,8 @@ export function listen(onEvent, onState) {
   (async () => {
     while (!stop.signal.aborted) {
       try {
-        await once();
+        // true: the gateway ended the stream (e.g. it is stopping): not live any more, reconnecting.
+        if ((await once()) && !stop.signal.aborted) onState('connecting');
       } catch {
         if (stop.signal.aborted) return;
         onState('down');

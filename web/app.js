@@ -1,14 +1,20 @@
 // The status page: loads the gateway's state, draws it, and keeps it live from the event stream.
 // Polls only what the stream does not carry (device and sink state every 2 s, the standards'
-// figures every 5 s and after each transition or alarm).
+// figures every 5 s and after each transition or alarm, the Allan deviation every two minutes).
+//
+// When the gateway stops answering (the stream drops and the status poll fails) the page says so
+// everywhere: a banner with how long it has been silent, every value greyed, the instruments'
+// states shown as "no contact" instead of their last state, and every age keeps growing. It
+// recovers by itself when the gateway answers again.
 import { openAction, openResolve } from './actions.js';
-import { HttpError, getJson, listen, session } from './api.js';
-import { EnvPlot, ValuePlot } from './charts.js';
-import { el, utc } from './format.js';
+import { HttpError, downloadFile, getJson, listen, session } from './api.js';
+import { AdevPlot, EnvPlot, ValuePlot, categoryOf, pointOf } from './charts.js';
+import { duration, el, refreshAges, utc } from './format.js';
 import { envUnit, renderDevices, renderHeader, renderJournal, renderSinks, renderStandard, renderTimeline } from './views.js';
 
 const $ = (sel) => document.querySelector(sel);
-const RANGES = { '10m': 600e3, '1h': 3600e3, '6h': 6 * 3600e3, '24h': 86400e3 };
+/** Range → ms back from now; 'all': the whole stay (from the first reading in the journal). */
+const RANGES = { '10m': 600e3, '1h': 3600e3, '6h': 6 * 3600e3, '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3, all: null };
 const ENV = [
   { q: 'temperature', label: 'temperature', decimals: 2, color: '#c2410c' },
   { q: 'humidity', label: 'relative humidity', decimals: 1, color: '#0369a1' },
@@ -27,17 +33,25 @@ const state = {
   lastSeenSeq: 0,
   range: '1h',
   valuePlot: null,
+  adevPlot: null,
   valueChannel: null,
+  /** Readings of the measurand in the plotted range (from the history). */
+  valueReadings: 0,
   envPlots: new Map(),
   envChannels: new Map(),
+  /** Last time the gateway answered (ms); null while it has not stopped answering. */
+  lostSince: null,
+  lastContact: Date.now(),
+  stream: 'connecting',
 };
 
 const key = (device, channel) => `${device}\u0000${channel}`;
 
-function banner(text, kind = 'warn') {
+function banner(text, kind = 'warn', role = 'message') {
   const b = $('#banner');
   if (!text) {
     b.hidden = true;
+    b.dataset.role = '';
     return;
   }
   b.replaceChildren(el('span', {}, text));
@@ -45,6 +59,7 @@ function banner(text, kind = 'warn') {
     b.append(' ', el('button', { type: 'button', onclick: askReadToken }, 'Enter token'));
   }
   b.className = `banner banner-${kind === 'auth' ? 'warn' : kind}`;
+  b.dataset.role = role;
   b.hidden = false;
 }
 
@@ -70,7 +85,9 @@ function askReadToken() {
 
 async function read(path, fallback) {
   try {
-    return await getJson(path);
+    const body = await getJson(path);
+    contact();
+    return body;
   } catch (err) {
     if (err instanceof HttpError && (err.status === 401 || err.status === 403)) {
       banner('This gateway needs a token to show its state.', 'auth');
@@ -82,15 +99,56 @@ async function read(path, fallback) {
   }
 }
 
+// ---- the gateway answering or not ----------------------------------------------------------
+
+/** The gateway answered: if it had been lost, it is back. */
+function contact() {
+  state.lastContact = Date.now();
+  if (state.lostSince === null) return;
+  state.lostSince = null;
+  document.body.classList.remove('gateway-lost');
+  banner(null);
+  void reloadData().catch(() => undefined);
+}
+
+/** The gateway did not answer: say so everywhere, from the moment it was last heard. */
+function lost() {
+  if (state.lostSince !== null) return;
+  state.lostSince = state.lastContact;
+  document.body.classList.add('gateway-lost');
+  if (state.status) renderDevices($('#devices tbody'), state.status, state.latest, true);
+  showLost();
+}
+
+function showLost() {
+  if (state.lostSince === null) return;
+  banner(
+    `The gateway has not answered since ${utc(state.lostSince)} UTC (${duration(Date.now() - state.lostSince)}). ` +
+      'What you see is what it said last: values are greyed, ages keep growing. Retrying…',
+    'bad',
+    'lost',
+  );
+}
+
+const unreachable = (err) => !(err instanceof HttpError) || err.status >= 500;
+
 async function refreshStatus() {
-  const status = await read('/api/v1/status');
+  let status;
+  try {
+    status = await read('/api/v1/status');
+  } catch (err) {
+    if (unreachable(err)) lost();
+    throw err;
+  }
   state.status = status;
   renderHeader(document, status);
-  renderDevices($('#devices tbody'), status, state.latest);
+  renderDevices($('#devices tbody'), status, state.latest, state.lostSince !== null);
   renderSinks($('#sinks'), status.sinks);
   renderJournal($('#journal'), status, state.lastSeal, state.lastSeenSeq);
   $('#devices').dataset.loaded = 'true';
 }
+
+// ---- data ----------------------------------------------------------------------------------
 
 /** The last value of every channel, before the stream brings newer ones. */
 async function seedLatest() {
@@ -141,12 +199,20 @@ function onAction(standard, to) {
   else openAction($('#action-dialog'), standard, to, done(`${standard.id} → ${to.replace('_', ' ')}`));
 }
 
-/** History of one channel over the selected range, oldest first. */
-async function history(device, channel) {
-  const since = new Date(Date.now() - RANGES[state.range]).toISOString();
-  const q = new URLSearchParams({ device, channel, since, limit: '10000' });
-  const res = await read(`/api/v1/readings?${q}`);
-  return res.readings.map((r) => ({ t: Date.parse(r.time), value: r.value }));
+/** The selected range as {from, to} ISO strings (from undefined: the whole stay). */
+function rangeBounds() {
+  const back = RANGES[state.range];
+  const to = new Date();
+  return { from: back === null ? undefined : new Date(to.getTime() - back).toISOString(), to: to.toISOString() };
+}
+
+/** One channel over the selected range, downsampled by the gateway to about the plot's width. */
+async function history(device, channel, points) {
+  const { from } = rangeBounds();
+  const q = new URLSearchParams({ device, channel, points: String(Math.max(200, Math.min(4000, Math.round(points)))) });
+  if (from) q.set('from', from);
+  const res = await read(`/api/v1/history?${q}`);
+  return res;
 }
 
 /** Which channels the plots show: from the page layout, else found among recent readings. */
@@ -158,7 +224,7 @@ async function choosePlots() {
 
   if (layout || summary) {
     const s = layout ?? summary;
-    state.valueChannel = { ...s.measurand, unit: s.unit, nominal: s.nominal, title: s.id, standard: true };
+    state.valueChannel = { ...s.measurand, unit: s.unit, nominal: s.nominal, title: s.id, standard: true, id: s.id };
   } else {
     const r = (await recentReadings()).find((x) => x.unit === 'V' || x.quantity === 'voltage') ?? (await recentReadings())[0];
     state.valueChannel = r ? { device: r.device, channel: r.channel, unit: r.unit, nominal: Math.round(r.value ?? 0), title: `${r.device}/${r.channel}` } : null;
@@ -181,18 +247,31 @@ async function choosePlots() {
   }
 }
 
+function describeHistory(h) {
+  if (!h || h.readings === 0) return 'no readings in this range yet';
+  const span = `${utc(h.items[0]?.time ?? h.from)} … ${utc(h.items.at(-1)?.time ?? h.to)} UTC`;
+  return h.downsampled
+    ? `Loaded ${h.readings.toLocaleString('en')} readings, ${span}, drawn as ${h.items.length} buckets of ${duration(h.bucketMs)}: each point a bucket's mean, shaded its min–max; new readings are added as they come.`
+    : `Loaded ${h.readings.toLocaleString('en')} readings, ${span}, every one drawn; new readings are added as they come.`;
+}
+
 async function buildPlots() {
   const vc = state.valueChannel;
   const box = $('#value-plot');
   box.replaceChildren();
   state.valuePlot = null;
+  $('#csv-export').hidden = !vc?.standard;
   if (vc) {
     $('#value-title').textContent = `${vc.title}: value of the standard`;
     $('#value-source').textContent = vc.standard
-      ? `${vc.device}/${vc.channel}, as measured (not corrected to reference conditions). Shaded: the pilot's reference model ŷ_ref ± k·u; orange: this lab's drift fit over the current segment.`
+      ? `${vc.device}/${vc.channel}, as measured (not corrected to reference conditions). Shaded: the pilot's reference model ŷ_ref ± k·u; orange line: this lab's drift fit over the current segment.`
       : `${vc.device}/${vc.channel}, as measured. No travelling standard is configured, so there is no reference model to compare with.`;
     state.valuePlot = new ValuePlot(box, { unit: vc.unit, nominal: vc.nominal, withModel: vc.standard === true });
-    state.valuePlot.setReadings(await history(vc.device, vc.channel));
+    state.valuePlot.setYMode($('#y-scale').value);
+    const h = await history(vc.device, vc.channel, box.clientWidth || 1200);
+    state.valueReadings = h.readings;
+    state.valuePlot.setPoints(h.items.map(pointOf));
+    $('#value-history').textContent = describeHistory(h);
     const d = state.details.get(state.selected);
     if (d) {
       state.valuePlot.setModel(d.reference, d.drift?.thresholds?.k ?? 2);
@@ -200,7 +279,9 @@ async function buildPlots() {
     }
   } else {
     box.append(el('p', { class: 'muted' }, 'No readings to plot yet.'));
+    $('#value-history').textContent = '';
   }
+  await refreshAdev();
 
   const envRoot = $('#env-plots');
   envRoot.replaceChildren();
@@ -209,16 +290,46 @@ async function buildPlots() {
     const ch = state.envChannels.get(e.q);
     if (!ch) continue;
     const w = ch.window;
-    const caption = w
-      ? `window ${w.min ?? '−∞'} … ${w.max ?? '+∞'} ${envUnit(e.q)} (shaded)`
-      : 'no protocol window configured';
-    const box = el('div', { class: 'env-plot', dataset: { quantity: e.q } });
-    envRoot.append(el('figure', {}, el('figcaption', {}, el('b', {}, `${e.label}`), ` · ${ch.device}/${ch.channel} · ${caption}`), box));
-    const plot = new EnvPlot(box, { label: e.label, unit: envUnit(e.q), window: w, decimals: e.decimals, color: e.color });
-    plot.setReadings(await history(ch.device, ch.channel));
+    const caption = w ? `window ${w.min ?? '−∞'} … ${w.max ?? '+∞'} ${envUnit(e.q)} (shaded)` : 'no protocol window configured';
+    const plotBox = el('div', { class: 'env-plot', dataset: { quantity: e.q } });
+    envRoot.append(el('figure', {}, el('figcaption', {}, el('b', {}, `${e.label}`), ` · ${ch.device}/${ch.channel} · ${caption}`), plotBox));
+    const plot = new EnvPlot(plotBox, { label: e.label, unit: envUnit(e.q), window: w, decimals: e.decimals, color: e.color });
+    const h = await history(ch.device, ch.channel, plotBox.clientWidth || 800);
+    plot.setPoints(h.items.map(pointOf));
     state.envPlots.set(key(ch.device, ch.channel), plot);
   }
   if (state.envPlots.size === 0) envRoot.append(el('p', { class: 'muted' }, 'No temperature, humidity or pressure channel yet.'));
+}
+
+/** The Allan deviation of the measurand over the selected range (the newest readings in it). */
+async function refreshAdev() {
+  const vc = state.valueChannel;
+  const box = $('#adev-plot');
+  const note = $('#adev-note');
+  if (!vc) {
+    box.replaceChildren();
+    state.adevPlot = null;
+    note.textContent = '';
+    return;
+  }
+  state.adevPlot ??= new AdevPlot(box);
+  if ((state.valueReadings ?? 0) < 12) {
+    // The gateway needs at least a few equally spaced readings: ask once the plot has them.
+    state.adevPlot.set([]);
+    note.textContent = 'Not enough readings in this range yet.';
+    return;
+  }
+  const { from } = rangeBounds();
+  const q = new URLSearchParams({ relative: 'true', limit: '10000' });
+  if (from) q.set('since', from);
+  try {
+    const a = await read(`/api/v1/channels/${encodeURIComponent(vc.device)}/${encodeURIComponent(vc.channel)}/adev?${q}`);
+    state.adevPlot.set(a.points);
+    note.textContent = `${vc.device}/${vc.channel}: the newest ${a.n.toLocaleString("en")} readings in the range (at most 10 000), τ₀ = ${a.tau0} s, ${utc(a.from)} … ${utc(a.to)} UTC${a.gaps ? ` (the newest run without a gap; ${a.gaps} gap(s) before it left out)` : ''}. Relative to the mean.`;
+  } catch (err) {
+    state.adevPlot.set([]);
+    note.textContent = err instanceof HttpError && err.status === 422 ? `Not enough equally spaced readings yet (${err.message}).` : `Not available: ${err.message}`;
+  }
 }
 
 async function refreshTimeline() {
@@ -241,12 +352,17 @@ function soonRefreshStandards(ms) {
 }
 
 function onEvent(type, data, id) {
+  contact();
   if (id !== null && id > state.lastSeenSeq) state.lastSeenSeq = id;
   if (type === 'reading') {
     state.latest.set(key(data.device, data.channel), data);
     const t = Date.parse(data.time);
     const vc = state.valueChannel;
-    if (vc && data.device === vc.device && data.channel === vc.channel) state.valuePlot?.add(t, data.value);
+    if (vc && data.device === vc.device && data.channel === vc.channel) {
+      state.valuePlot?.add(t, data.value, categoryOf(data));
+      // The Allan deviation waits for a few readings; ask for it once they are there.
+      if (++state.valueReadings === 12) void refreshAdev().catch(() => undefined);
+    }
     state.envPlots.get(key(data.device, data.channel))?.add(t, data.value);
   } else if (type === 'seal') {
     state.lastSeal = data;
@@ -264,11 +380,14 @@ function onEvent(type, data, id) {
 }
 
 function onStreamState(s) {
+  state.stream = s;
   const pill = $('#live');
   const text = { live: 'live', connecting: 'connecting…', unauthorized: 'token needed', down: 'reconnecting…' }[s] ?? s;
   pill.textContent = text;
   pill.className = `chip chip-${s === 'live' ? 'ok' : s === 'unauthorized' ? 'bad' : 'warn'}`;
   pill.dataset.state = s;
+  if (s === 'live') contact();
+  if (s === 'down') lost();
 }
 
 async function reloadData() {
@@ -298,7 +417,8 @@ async function boot() {
   stopStream?.();
   stopStream = listen(onEvent, onStreamState);
   timers.push(setInterval(() => void refreshStatus().catch(() => undefined), 2000));
-  timers.push(setInterval(() => void refreshStandards().catch(() => undefined), 5000));
+  timers.push(setInterval(() => void (state.lostSince === null ? refreshStandards() : Promise.resolve()).catch(() => undefined), 5000));
+  timers.push(setInterval(() => void (state.lostSince === null ? refreshAdev() : Promise.resolve()).catch(() => undefined), 120_000));
 }
 
 function renderStandardPicker() {
@@ -317,14 +437,37 @@ function renderStandardPicker() {
   };
 }
 
-function clock() {
+/** CSV of the standard's readings over the selected range (with this tab's token, if any). */
+async function exportCsv() {
+  const vc = state.valueChannel;
+  if (!vc?.standard) return;
+  const { from, to } = rangeBounds();
+  const q = new URLSearchParams({ to });
+  if (from) q.set('from', from);
+  const button = $('#csv-export');
+  button.disabled = true;
+  try {
+    await downloadFile(`/api/v1/standards/${encodeURIComponent(vc.id)}/readings.csv?${q}`, `${vc.id}.csv`);
+  } catch (err) {
+    toast(`CSV export failed: ${err.message}`, 'bad');
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** Every second: the clock, every age on the page, and the banner of a silent gateway. */
+function tick() {
   $('#utc').textContent = `${utc(Date.now())} UTC`;
+  refreshAges(document);
+  showLost();
 }
 
 $('#range').addEventListener('change', async (ev) => {
   state.range = ev.target.value;
   await buildPlots();
 });
-clock();
-setInterval(clock, 1000);
+$('#y-scale').addEventListener('change', (ev) => state.valuePlot?.setYMode(ev.target.value));
+$('#csv-export').addEventListener('click', () => void exportCsv());
+tick();
+setInterval(tick, 1000);
 void boot();

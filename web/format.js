@@ -76,6 +76,18 @@ export function ago(t, now = Date.now()) {
   return `${duration(ms)} ago`;
 }
 
+/** "3.2 s ago" that keeps counting: the page's ticker updates every [data-since] each second
+ *  (refreshAges), so an age keeps growing even when the gateway stops answering. */
+export function agoEl(t, attrs = {}) {
+  if (t === null || t === undefined) return el('span', attrs, 'never');
+  const since = typeof t === 'number' ? new Date(t).toISOString() : t;
+  return el('span', { ...attrs, class: `ago${attrs.class ? ` ${attrs.class}` : ''}`, dataset: { since } }, ago(since));
+}
+
+export function refreshAges(root = document, now = Date.now()) {
+  for (const e of root.querySelectorAll('[data-since]')) e.textContent = ago(e.dataset.since, now);
+}
+
 export function bytes(n) {
   if (n === null || n === undefined) return '—';
   if (n < 1024) return `${n}${THIN}B`;

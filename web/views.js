@@ -1,7 +1,7 @@
 // Rendering of the page's panels from the gateway's JSON. Pure functions of their input: each
 // returns (or fills) DOM, so a refresh is a re-render.
 import { actionLabel } from './actions.js';
-import { ago, bytes, count, decimalsFor, deviationScale, duration, el, eventLabel, grouped, sig, stateLabel, utc, withUnit } from './format.js';
+import { agoEl, bytes, count, decimalsFor, deviationScale, duration, el, eventLabel, grouped, sig, stateLabel, utc, withUnit } from './format.js';
 
 const RESULT_CLASS = { pass: 'ok', warn: 'warn', fail: 'bad', info: 'muted' };
 
@@ -42,7 +42,8 @@ function latestValues(latest, deviceId) {
   return items.length ? items : [el('span', { class: 'muted' }, 'no reading yet')];
 }
 
-export function renderDevices(tbody, status, latest) {
+/** `lost`: the gateway stopped answering, so the state shown is only the last one known. */
+export function renderDevices(tbody, status, latest, lost = false) {
   const links = new Map(status.links.map((l) => [l.id, l]));
   tbody.replaceChildren(
     ...status.devices.map((d) => {
@@ -58,7 +59,13 @@ export function renderDevices(tbody, status, latest) {
           'th',
           { scope: 'row' },
           el('div', { class: 'device-id' }, d.id),
-          el('div', {}, chip(d.state, DEVICE_KIND[d.state] ?? 'muted', d.lastError ?? undefined)),
+          el(
+            'div',
+            {},
+            lost
+              ? el('span', { class: 'chip chip-muted', title: `the gateway does not answer; its last word: ${d.state}`, dataset: { state: 'unknown' } }, 'no contact')
+              : el('span', { class: `chip chip-${DEVICE_KIND[d.state] ?? 'muted'}`, title: d.lastError ?? undefined, dataset: { state: d.state } }, d.state),
+          ),
         ),
         el(
           'td',
@@ -82,7 +89,7 @@ export function renderDevices(tbody, status, latest) {
           { class: 'num', title: [d.lastReadingAt ? `last reading ${utc(d.lastReadingAt)} UTC` : '', errorCodes].filter(Boolean).join('\n') || undefined },
           el('div', {}, count(d.readings)),
           el('div', { class: d.errors ? 'bad-text' : 'sub' }, `${count(d.errors)} error${d.errors === 1 ? '' : 's'}`),
-          el('div', { class: 'sub' }, ago(d.lastReadingAt)),
+          el('div', { class: 'sub' }, agoEl(d.lastReadingAt, { title: 'age of the last reading' })),
         ),
       );
     }),
@@ -112,7 +119,7 @@ export function renderJournal(root, status, lastSeal, lastSeenSeq = 0) {
       { class: 'figure', title: lastSeal ? `Ed25519 seal: ${lastSeal.message}` : 'no seal in the journal yet' },
       el('div', { class: 'figure-label' }, 'sealed up to seq'),
       el('div', { class: 'figure-value' }, lastSeal ? count(lastSeal.data?.headSeq ?? lastSeal.seq - 1) : '—'),
-      el('div', { class: 'sub' }, lastSeal ? `${ago(lastSeal.time)}${lastSeal.data?.keyId ? ` · key ${lastSeal.data.keyId}` : ''}` : 'no seal yet'),
+      el('div', { class: 'sub' }, lastSeal ? [agoEl(lastSeal.time), lastSeal.data?.keyId ? ` · key ${lastSeal.data.keyId}` : ''] : 'no seal yet'),
     ),
   );
 }
@@ -140,7 +147,7 @@ export function renderSinks(root, sinks) {
         el(
           'td',
           { class: 'sub' },
-          s.lastError ? el('span', { class: 'bad-text' }, `${s.lastError} (${ago(s.lastErrorAt)})`) : '—',
+          s.lastError ? el('span', { class: 'bad-text' }, `${s.lastError} (`, agoEl(s.lastErrorAt), ')') : '—',
           s.quarantined ? el('div', { class: 'warn-text' }, `${count(s.quarantined)} quarantined`) : null,
         ),
       ),
@@ -148,20 +155,32 @@ export function renderSinks(root, sinks) {
   );
 }
 
-function figure(label, value, result, title) {
+function figure(label, value, result, title, ...extra) {
   return el(
     'div',
-    { class: `figure ${result ? RESULT_CLASS[result] ?? '' : ''}`, title },
+    { class: `figure ${result ? RESULT_CLASS[result] ?? '' : ''}`, title, dataset: { figure: label } },
     el('div', { class: 'figure-label' }, label),
     el('div', { class: 'figure-value' }, value),
     result ? el('div', { class: 'figure-result' }, result) : null,
+    ...extra,
   );
 }
 
-function rate(perDay, unit) {
+/** A bar showing how far a CUSUM sum is towards its limit h. */
+function meter(label, value, limit) {
+  const ratio = Math.max(0, Math.min(1, (value ?? 0) / limit));
+  return el(
+    'div',
+    { class: 'meter-row', title: `${label} = ${sig(value, 3)} of the limit h = ${limit}` },
+    el('span', { class: 'meter-label' }, label),
+    el('progress', { class: `meter${ratio >= 1 ? ' meter-bad' : ratio > 0.7 ? ' meter-warn' : ''}`, max: limit, value: Math.min(value ?? 0, limit) }),
+  );
+}
+
+function rate(perDay, unit, withUnit = true) {
   if (perDay === null || perDay === undefined) return '—';
   const sc = deviationScale(unit);
-  return `${sig(perDay * sc.factor, 3)} ${sc.unit}/d`;
+  return withUnit ? `${sig(perDay * sc.factor, 3)} ${sc.unit}/d` : sig(perDay * sc.factor, 3);
 }
 
 /** One card per standard: lifecycle, figures of merit, settling, transport, operator actions. */
@@ -214,31 +233,60 @@ export function renderStandard(s, d, onAction) {
 
   const en = drift?.en ?? s.en;
   const eb = drift?.eb ?? s.eb;
+  // E_b is judged only once the fit has the readings and the span it needs (drift.pending says
+  // what is missing); until then no PASS is shown next to a slope fitted over seconds.
+  const pending = drift?.pending ?? null;
+  const ebShown = pending ? null : eb;
+  const slope = drift?.slopePerDay;
+  const uSlope = drift?.uSlopePerDay;
   const figures = el(
     'div',
     { class: 'figures' },
     figure('E_n (last reading)', sig(en?.value, 3), en?.result, `|y − ŷ_ref| / (k·u), k = ${drift?.thresholds?.k ?? 2}; pass when ≤ 1`),
-    figure('E_b (drift rate)', sig(eb?.value, 3), eb?.result, `|b − b_ref| / √(u²(b) + u²(b_ref)); warn > ${drift?.thresholds?.warn ?? 2}, fail > ${drift?.thresholds?.fail ?? 3}`),
     figure(
-      'lab drift b',
-      drift?.slopePerDay !== null && drift?.slopePerDay !== undefined ? `${rate(drift.slopePerDay, unit)}` : '—',
-      null,
-      drift?.uSlopePerDay ? `u(b) = ${rate(drift.uSlopePerDay, unit)}, n = ${drift.n}` : 'not enough readings in the fit yet',
+      'E_b (drift rate)',
+      ebShown ? sig(ebShown.value, 3) : '—',
+      ebShown?.result ?? null,
+      pending ?? `|b − b_ref| / √(u²(b) + u²(b_ref)); warn > ${drift?.thresholds?.warn ?? 2}, fail > ${drift?.thresholds?.fail ?? 3}`,
+      pending ? el('div', { class: 'figure-result muted', dataset: { role: 'eb-pending' } }, 'not judged yet') : null,
     ),
     figure(
-      'reference b_ref',
-      detail.reference ? rate(detail.reference.driftPerDay, unit) : '—',
+      'lab drift b ± u(b)',
+      slope !== null && slope !== undefined ? `${rate(slope, unit, false)} ± ${uSlope !== null && uSlope !== undefined ? rate(uSlope, unit) : '?'}` : '—',
       null,
-      detail.reference ? `u(b_ref) = ${rate(detail.reference.uDriftPerDay, unit)}` : 'no reference model configured',
+      slope !== null && slope !== undefined
+        ? `least-squares slope of the current fit segment, standard uncertainty u(b) (k = 1); n = ${drift.n} over ${duration(drift.spanMs)}`
+        : 'no readings in the fit yet',
+      slope !== null && slope !== undefined ? el('div', { class: 'sub' }, `n = ${count(drift.n)} · over ${duration(drift.spanMs)}`) : null,
+    ),
+    figure(
+      'reference b_ref ± u',
+      detail.reference ? `${rate(detail.reference.driftPerDay, unit, false)} ± ${rate(detail.reference.uDriftPerDay, unit)}` : '—',
+      null,
+      detail.reference ? "the pilot's reference drift rate and its standard uncertainty" : 'no reference model configured',
     ),
     figure(
       'CUSUM S⁺ / S⁻',
       cusum ? `${sig(cusum.sPlus, 2)} / ${sig(cusum.sMinus, 2)}` : '—',
-      cusum && Math.max(cusum.sPlus, cusum.sMinus) > cusum.h * 0.7 ? 'warn' : null,
-      cusum ? `alarm at h = ${cusum.h} (k = ${cusum.k}); ${cusum.steps} step(s) detected` : undefined,
+      cusum && Math.max(cusum.sPlus, cusum.sMinus) >= cusum.h ? 'fail' : cusum && Math.max(cusum.sPlus, cusum.sMinus) > cusum.h * 0.7 ? 'warn' : null,
+      cusum ? `step alarm when a sum reaches h = ${cusum.h} (allowance k = ${cusum.k}, in residual SDs); ${cusum.steps} step(s) detected` : undefined,
+      cusum ? el('div', { class: 'sub', dataset: { role: 'cusum-limit' } }, `limit h = ${cusum.h} · ${cusum.steps} step(s)`) : null,
+      cusum ? meter('S⁺', cusum.sPlus, cusum.h) : null,
+      cusum ? meter('S⁻', cusum.sMinus, cusum.h) : null,
     ),
     figure('residual s', drift?.residualSd !== null && drift?.residualSd !== undefined ? `${sig(drift.residualSd * sc.factor, 3)} ${sc.unit}` : '—', null, 'residual SD of the lab fit'),
   );
+  const pendingNote = pending && s.state === 'measuring' ? el('p', { class: 'sub pending', dataset: { role: 'drift-pending' } }, pending) : null;
+  const motion = detail.transport?.lastMotion;
+  const movingMs = motion?.time ? Date.now() - Date.parse(motion.time) : Infinity;
+  const movingNote =
+    s.state === 'in_transit' && movingMs <= (detail.transport?.arrivalRestMs ?? 60_000)
+      ? el(
+          'p',
+          { class: 'sub warn-text', dataset: { role: 'moving' } },
+          `The case is moving (${sig(motion.g, 2)} g on ${motion.axis}, ${duration(Math.max(0, movingMs))} ago): an arrival is refused until it has rested ${duration(detail.transport.arrivalRestMs)}.`,
+        )
+      : null;
 
   const settle =
     settling && (s.state === 'settling' || (!settling.settled && settling.start))
@@ -290,6 +338,8 @@ export function renderStandard(s, d, onAction) {
         (cause ? ` (${cause})` : ''),
     ),
     figures,
+    pendingNote,
+    movingNote,
     settle,
     el('p', { class: 'sub' }, `${count(s.verified)} of ${count(s.readings)} readings verified`, envValues.length ? ' · lab now: ' : '', ...envValues.flatMap((v, i) => (i ? [' · ', v] : [v]))),
     transport,

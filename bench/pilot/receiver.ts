@@ -1,8 +1,8 @@
 /**
  * One pilot receiver for the benchmark, as a child process: `buildPilot` on the configuration file
  * it is given, reporting every move of a gateway's verifiedThrough to the parent
- * (`{ t, items: [gateway, from, to][] }`, t when the batch committed) and its own CPU time on 'cpu'.
- * Stops cleanly on 'stop'.
+ * (`{ items: [gateway, from, to, t][] }`, t when the batch committed) and its own CPU time on 'cpu'.
+ * Stops cleanly on 'stop' (a --cpu-prof profile is written on that exit).
  */
 import { loadPilotConfig } from '../../src/pilot/config.js';
 import { buildPilot } from '../../src/pilot/pilot.js';
@@ -14,7 +14,7 @@ if (!loaded.ok) throw new Error(loaded.issues.map((i) => `${i.path}: ${i.message
 const receiver = buildPilot(loaded.config, {
   log: silentLogger(),
   onBatch: (outcome, at) => {
-    if (outcome.advanced.length > 0) process.send!({ t: at, items: outcome.advanced.map((a) => [a.gateway, a.from, a.to]) });
+    if (outcome.advanced.length > 0) process.send!({ items: outcome.advanced.map((a) => [a.gateway, a.from, a.to, at]) });
   },
 });
 await receiver.start();

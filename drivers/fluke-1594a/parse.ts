@@ -2,9 +2,9 @@
  * Parsing of the Fluke 1594A/1595A Super-Thermometer's replies: FETC?, STAT:OPER?, SYST:ERR?,
  * *IDN?. Pure functions; every parser returns a result instead of throwing.
  */
+import type { ParsedReply } from '../shared/line-instrument.js';
+import { NUMBER } from '../shared/numbers.js';
 import { printable } from '../shared/printable.js';
-
-export { printable };
 
 /** The unit letters the Super-Thermometer appends to values (manual §8.7: "O" is ohms). */
 export const UNIT_LETTERS = {
@@ -20,7 +20,6 @@ export type FetchReply =
   | { kind: 'number'; value: number; unit?: UnitLetter }
   | { kind: 'invalid'; reason: string };
 
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
  * Parses a FETC? reply: a bare number (`23.01234`) or a number and its unit letter
@@ -40,6 +39,13 @@ export function parseFetch(text: string): FetchReply {
   return { kind: 'number', value, unit: letter as UnitLetter };
 }
 
+/** A FETC? reply as a reading: its unit letter, when it gives one, is the unit the reply states. */
+export function fetchReading(text: string): ParsedReply {
+  const parsed = parseFetch(text);
+  if (parsed.kind === 'invalid') return parsed;
+  return parsed.unit ? { kind: 'number', value: parsed.value, stated: UNIT_LETTERS[parsed.unit] } : { kind: 'number', value: parsed.value };
+}
+
 /** STAT:OPER? bit 4: a new measurement was acquired since the register was last read. */
 export const NEW_MEASUREMENT_BIT = 16;
 
@@ -53,3 +59,9 @@ export function parseStatusRegister(text: string): number | null {
 
 export { parseIdn, parseSystErr, type ScpiError as ScpiErrorEntry } from '../shared/scpi.js';
 
+
+/** STAT:OPER? says a new measurement exists (bit 4); null when the reply is no register value. */
+export function isNewMeasurement(reply: string): boolean | null {
+  const register = parseStatusRegister(reply);
+  return register === null ? null : (register & NEW_MEASUREMENT_BIT) !== 0;
+}

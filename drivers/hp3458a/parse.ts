@@ -2,33 +2,17 @@
  * Parsing of the 3458A's replies (its own command language, not SCPI): readings, ID?, ERRSTR?.
  * Pure functions; every parser returns a result instead of throwing.
  */
-import type { DeviceIdentity } from '../../src/core/types.js';
-import { printable } from '../shared/printable.js';
+import type { DeviceIdentity } from '../../src/kit.js';
+import type { ParsedReply } from '../shared/line-instrument.js';
+import { parseNumberReply } from '../shared/numbers.js';
 
-export { printable };
-
-/**
- * A parsed reading. With OFORMAT ASCII the 3458A sends `SD.DDDDDDDDDE+DD` (a space or '-' for the
- * sign); an overload (OVLD on its display) is sent as ±1.0E+38.
- */
-export type Hp3458Number =
-  | { kind: 'number'; value: number }
-  | { kind: 'overrange'; value: number }
-  | { kind: 'invalid'; reason: string };
-
+/** With OFORMAT ASCII the 3458A sends `SD.DDDDDDDDDE+DD` (a space or '-' for the sign); an
+ *  overload (OVLD on its display) is sent as ±1.0E+38. */
 export const HP3458_OVERLOAD = 1e38;
 
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-/** Parses one number reply. Surrounding blanks are allowed; anything else makes it invalid. */
-export function parseHp3458Number(text: string): Hp3458Number {
-  const trimmed = text.trim();
-  if (trimmed.length === 0) return { kind: 'invalid', reason: 'empty reply' };
-  if (!NUMBER.test(trimmed)) return { kind: 'invalid', reason: `not a number: "${printable(trimmed)}"` };
-  const value = Number(trimmed);
-  if (!Number.isFinite(value)) return { kind: 'invalid', reason: `out of the double range: "${trimmed}"` };
-  if (Math.abs(value) >= HP3458_OVERLOAD * (1 - 1e-6)) return { kind: 'overrange', value };
-  return { kind: 'number', value };
+/** Parses one reading (or TEMP?) reply. */
+export function parseHp3458Number(text: string): ParsedReply {
+  return parseNumberReply(text, { overload: HP3458_OVERLOAD });
 }
 
 /**

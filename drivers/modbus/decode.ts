@@ -1,4 +1,4 @@
-import type { QualityFlag } from '../../src/core/types.js';
+import type { QualityFlag } from '../../src/kit.js';
 import { REGISTER_COUNT, type Order, type RegisterSpec, type RegisterType } from './registers.js';
 
 /**

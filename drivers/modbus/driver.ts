@@ -12,11 +12,7 @@
  * - a bad CRC or malformed frame: flagged `parse_error`, error MODBUS_CRC or TG_PARSE_ERROR;
  * - the unit's circuit is open: flagged `timeout`, error TG_CIRCUIT_OPEN, nothing sent.
  */
-import type { Driver, DriverDeps } from '../../src/core/driver.js';
-import { TgError, isAbort } from '../../src/core/errors.js';
-import type { QualityFlag, RawReading } from '../../src/core/types.js';
-import { modbusExceptionCode } from '../../src/links/modbus/errors.js';
-import type { RegisterLink } from '../../src/links/types.js';
+import { type Driver, type DriverDeps, TgError, isAbort, type QualityFlag, type RawReading, modbusExceptionCode, type RegisterLink } from '../../src/kit.js';
 import type { ModbusDeviceConfig } from './config.js';
 import { decodeEntry } from './decode.js';
 import { planRequests, type PlannedRequest } from './plan.js';

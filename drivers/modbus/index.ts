@@ -1,4 +1,4 @@
-import type { RegisterDriverDefinition } from '../../src/core/driver.js';
+import type { RegisterDriverDefinition } from '../../src/kit.js';
 import { modbusDeviceConfig, type ModbusDeviceConfig } from './config.js';
 import { createModbusDriver } from './driver.js';
 
@@ -15,4 +15,5 @@ export const modbusDriver: RegisterDriverDefinition<ModbusDeviceConfig> = {
   linkKind: 'registers',
   config: modbusDeviceConfig,
   create: (cfg, deps) => createModbusDriver(cfg, deps),
+  channels: (cfg) => cfg.registers.map((r) => r.channel),
 };

@@ -32,5 +32,8 @@ export const SCPI_PRESETS = {
   },
 } as const satisfies Record<string, ScpiPreset>;
 
+/** No preset: an instrument of unknown model is left as its operator set it up; READ? returns one reading. */
+export const GENERIC_SCPI: ScpiPreset = { description: 'generic SCPI instrument', setup: [], query: 'READ?', channel: 'dcv' };
+
 export type ScpiPresetName = keyof typeof SCPI_PRESETS;
 export const SCPI_PRESET_NAMES = Object.keys(SCPI_PRESETS) as [ScpiPresetName, ...ScpiPresetName[]];

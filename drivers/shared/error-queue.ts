@@ -3,8 +3,7 @@
  * instruments, ERRSTR? on the 3458A). The drain never fails a cycle: a failed query or an
  * unparseable answer is reported and ends the drain; only an abort propagates (from `ask`).
  */
-import type { Logger } from '../../src/core/logger.js';
-import { TgError } from '../../src/core/errors.js';
+import { type Logger, TgError } from '../../src/kit.js';
 import { printable } from './printable.js';
 
 export interface ErrorEntry {

@@ -1,13 +1,11 @@
 /**
- * What every SCPI (IEEE 488.2) instrument answers the same way: *IDN? and SYST:ERR?, and the
- * draining of its error queue after setup and after each reading.
+ * What every SCPI (IEEE 488.2) instrument answers the same way: *IDN?, SYST:ERR? and numbers
+ * (NR1/NR2/NR3, with the reserved values for overload and not-a-number), as the pieces a line
+ * instrument definition is made of (line-instrument.ts).
  */
-import type { Logger } from '../../src/core/logger.js';
-import { TgError, isAbort } from '../../src/core/errors.js';
-import type { DeviceIdentity } from '../../src/core/types.js';
-import type { LineIO } from '../../src/links/types.js';
-import { drainErrorQueue, queryFailure } from './error-queue.js';
-import { printable } from './printable.js';
+import type { DeviceIdentity } from '../../src/kit.js';
+import type { ParsedReply } from './line-instrument.js';
+import { parseNumberReply } from './numbers.js';
 
 /**
  * Parses an *IDN? reply, `manufacturer,model,serial,firmware` (IEEE 488.2 §10.14). Fields are
@@ -50,48 +48,17 @@ function isPrintable(text: string): boolean {
   return /^[\x20-\x7e\t]*$/.test(text);
 }
 
-/** Asks *IDN? (after dropping stale input) and parses it; a reply that is no identity is a
- *  TG_PARSE_ERROR, so acquisition retries the connect. */
-export async function identify(io: LineIO, timeoutMs: number, signal: AbortSignal): Promise<DeviceIdentity> {
-  io.discardInput();
-  const idn = await io.query('*IDN?', timeoutMs, signal);
-  const identity = parseIdn(idn.line);
-  if (!identity) throw new TgError('TG_PARSE_ERROR', `*IDN? answered "${printable(idn.line)}"`);
-  return identity;
-}
+/** The identity query of every IEEE 488.2 instrument. */
+export const scpiIdentity = { query: '*IDN?', parse: (reply: string) => parseIdn(reply) };
 
-export interface ScpiDrainOptions {
-  timeoutMs: number;
-  /** SYST:ERR? queries per drain at most. */
-  limit: number;
-  reportError(code: string, detail: string): void;
-  log: Logger;
-  /** After an unparseable reply was reported (e.g. discard pending input, or log it). */
-  unparseable(line: string): void;
-}
+/** The SCPI error queue: SYST:ERR? until `+0,"No error"`, each entry reported as SCPI_<code>. */
+export const scpiErrors = { query: 'SYST:ERR?', parse: parseSystErr, codePrefix: 'SCPI_', limit: 20 };
 
-/** Reads SYST:ERR? until the queue is empty and reports each entry as SCPI_<code>. Never throws
- *  except on abort: a failed drain is reported and the cycle's reading is kept. */
-export async function drainScpiErrors(io: LineIO, signal: AbortSignal, o: ScpiDrainOptions): Promise<void> {
-  await drainErrorQueue({
-    query: 'SYST:ERR?',
-    codePrefix: 'SCPI_',
-    limit: o.limit,
-    queueName: 'error queue',
-    parse: parseSystErr,
-    async ask() {
-      try {
-        return (await io.query('SYST:ERR?', o.timeoutMs, signal)).line;
-      } catch (err) {
-        if (signal.aborted || isAbort(err)) throw err;
-        const { code, detail } = queryFailure('SYST:ERR?', err);
-        o.reportError(code, detail);
-        o.log.warn({ code, detail }, 'could not read the error queue');
-        return undefined;
-      }
-    },
-    unparseable: o.unparseable,
-    reportError: o.reportError,
-    log: o.log,
-  });
+/** SCPI's reserved numbers: ±9.9E37 is ±infinity (a DMM's overload), 9.91E37 not-a-number. */
+export const SCPI_INFINITY = 9.9e37;
+export const SCPI_NAN = 9.91e37;
+
+/** Parses one SCPI number reply. */
+export function parseScpiNumber(text: string): ParsedReply {
+  return parseNumberReply(text, { overload: SCPI_INFINITY, nan: SCPI_NAN });
 }

@@ -1,7 +1,4 @@
-import type { Driver, DriverDeps } from '../../src/core/driver.js';
-import { TgError, isAbort } from '../../src/core/errors.js';
-import type { DeviceIdentity, RawReading } from '../../src/core/types.js';
-import type { LineIO, LineLink, ReceivedLine } from '../../src/links/types.js';
+import { type Driver, type DriverDeps, TgError, isAbort, type DeviceIdentity, type RawReading, type LineIO, type LineLink, type ReceivedLine } from '../../src/kit.js';
 import type { Ptu300Config } from './config.js';
 import { failedReadings, lineFormat, parseLine } from './parse.js';
 

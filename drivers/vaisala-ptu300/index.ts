@@ -1,5 +1,5 @@
-import type { LineDriverDefinition } from '../../src/core/driver.js';
-import { ptu300Config, type Ptu300Config } from './config.js';
+import type { LineDriverDefinition } from '../../src/kit.js';
+import { DEFAULT_FIELDS, ptu300Config, type Ptu300Config } from './config.js';
 import { createPtu300Driver } from './driver.js';
 
 export { ptu300Config, DEFAULT_FIELDS, type Ptu300Config, type FieldSpec } from './config.js';
@@ -12,4 +12,5 @@ export const vaisalaPtu300Driver: LineDriverDefinition<Ptu300Config> = {
   linkKind: 'line',
   config: ptu300Config,
   create: (cfg, deps) => createPtu300Driver(cfg, deps),
+  channels: (cfg) => Object.values({ ...DEFAULT_FIELDS, ...cfg.fields }).map((f) => f.channel),
 };

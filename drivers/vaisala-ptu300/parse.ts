@@ -1,4 +1,4 @@
-import type { QualityFlag, RawReading } from '../../src/core/types.js';
+import type { QualityFlag, RawReading } from '../../src/kit.js';
 import { DEFAULT_FIELDS, type FieldSpec, type Ptu300Config } from './config.js';
 import { convert } from './units.js';
 

@@ -2,7 +2,7 @@
  * A simulated Fluke 1594A Super-Thermometer with an SPRT in the simulated lab, over TCP and/or a
  * serial pty. See README.md for commands, options and faults.
  */
-import { TgError } from '../../src/core/errors.js';
+import { TgError } from '../../src/kit.js';
 import { startOrStop } from '../lifecycle.js';
 import { LineServer } from '../transport/line-server.js';
 import type { Endpoint, Fault, Simulator, SimulatorDefinition, SimulatorDeps } from '../types.js';

@@ -4,8 +4,7 @@
  * SPRT reading the World's lab air (or a fixed temperature), one new measurement per sample
  * period. Measurements are computed lazily from the clock, so no timer runs.
  */
-import type { Clock } from '../../src/core/clock.js';
-import type { Logger } from '../../src/core/logger.js';
+import type { Clock, Logger } from '../../src/kit.js';
 import type { World } from '../physics/world.js';
 import type { LineHandler, LineSession } from '../transport/line-server.js';
 import type { Fluke1594aSimulatorConfig } from './config.js';

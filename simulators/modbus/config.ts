@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { registerMapFields, resolveRegisterMap } from '../../drivers/modbus/config.js';
-import { duration } from '../../src/config/duration.js';
+import { duration } from '../../src/kit.js';
 
 /**
  * The Modbus simulator's options: the units on its bus (or behind its TCP port), each a register

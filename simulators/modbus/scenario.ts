@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { duration } from '../../src/config/duration.js';
+import { duration } from '../../src/kit.js';
 
 /**
  * Transport scenarios for the case-logger simulator: a sequence of segments (rest, road

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Rng } from '../../src/checks/stats/random.js';
+import type { Rng } from '../../src/kit.js';
 
 export const labConfig = z
   .object({

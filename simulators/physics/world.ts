@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Lab, labConfig } from './lab.js';
-import { createRng, type Rng } from '../../src/checks/stats/random.js';
+import { createRng, type Rng } from '../../src/kit.js';
 import { ZenerStandard, standardConfig } from './zener.js';
 
 export const worldConfig = z

@@ -1,7 +1,6 @@
 /** The prologix-3458a simulator's options (a simulator's `options` in the YAML); all have defaults. */
 import { z } from 'zod';
-
-export const PROLOGIX_VERSION = 'Prologix GPIB-ETHERNET Controller version 01.06.06.00';
+import { PROLOGIX_VERSION } from '../shared/gpib-server.js';
 
 export const prologix3458aConfig = z
   .object({

@@ -3,22 +3,19 @@
  * at its GPIB address, measuring a standard of the simulated World. See README.md for commands,
  * options and faults.
  */
-import type { Socket } from 'node:net';
-import { TgError } from '../../src/core/errors.js';
+import { TgError } from '../../src/kit.js';
 import { pickStandard, startOrStop } from '../lifecycle.js';
 import type { Endpoint, Fault, Simulator, SimulatorDefinition, SimulatorDeps } from '../types.js';
-import { PrologixAdapter } from './adapter.js';
+import { GpibAdapterServer } from '../shared/gpib-server.js';
 import { prologix3458aConfig, type Prologix3458aConfig } from './config.js';
 import { FaultState, parseFault } from './faults.js';
 import { Hp3458Instrument } from './instrument.js';
-import { SingleClientTcpServer } from './server.js';
 
 export class Prologix3458aSimulator implements Simulator {
   readonly kind = 'prologix-3458a';
   private readonly faults = new FaultState();
   private instrument: Hp3458Instrument | undefined;
-  private adapter: PrologixAdapter | undefined;
-  private server: SingleClientTcpServer | undefined;
+  private server: GpibAdapterServer | undefined;
 
   constructor(
     private readonly cfg: Prologix3458aConfig,
@@ -41,18 +38,8 @@ export class Prologix3458aSimulator implements Simulator {
       log,
       faults: this.faults,
     });
-    const adapter = new PrologixAdapter(instrument, this.cfg.gpibAddress, this.cfg.version, clock, log);
-    const server = new SingleClientTcpServer({
-      open: (socket: Socket, signal: AbortSignal) =>
-        adapter.attach({
-          signal,
-          sendRaw: (text) => {
-            if (!signal.aborted && socket.writable) socket.write(text, 'latin1');
-          },
-        }),
-    });
+    const server = new GpibAdapterServer(instrument, { address: this.cfg.gpibAddress, version: this.cfg.version, clock, log });
     this.instrument = instrument;
-    this.adapter = adapter;
     this.server = server;
     const { host, port } = listen.tcp;
     const tcp = await startOrStop(this.kind, () => server.start(host, port), () => this.stop());
@@ -82,7 +69,7 @@ export class Prologix3458aSimulator implements Simulator {
 
   /** `++` commands the adapter received, without the `++`, newest last. */
   get adapterCommands(): readonly string[] {
-    return this.adapter?.commands ?? [];
+    return this.server?.adapter.commands ?? [];
   }
 
   /** Clients closed at once because another one was connected. */

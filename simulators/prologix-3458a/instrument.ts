@@ -3,8 +3,7 @@
  * the ERRSTR? queue, and readings taken from the World. The adapter hands it complete GPIB
  * messages (`listen`) and asks for its output (`talk`).
  */
-import type { Clock } from '../../src/core/clock.js';
-import type { Logger } from '../../src/core/logger.js';
+import type { Clock, Logger } from '../../src/kit.js';
 import type { World } from '../physics/world.js';
 import type { ZenerStandard } from '../physics/zener.js';
 import type { FaultState } from './faults.js';

@@ -1,8 +1,10 @@
 /**
  * The command set of the simulated DMM: the Keysight 34465A/34470A commands a gateway uses and the
- * Keithley 2182A forms for the same settings. A command is a header pattern and a handler; a
- * handler returns the reply text for a query, nothing for a command, or throws ScpiCommandError.
+ * Keithley 2182A forms for the same settings, as a command table for the shared line device
+ * (which answers *IDN?, *RST, *CLS, *ESR?, *OPC? and SYST:ERR? itself). A handler returns the
+ * reply text for a query, nothing for a command, or throws ScpiCommandError.
  */
+import type { SimContext, SimHandler } from '../shared/line-device.js';
 import {
   booleanParameter,
   compileHeader,
@@ -10,9 +12,8 @@ import {
   illegalValue,
   numericParameter,
   stringParameter,
-  ScpiCommandError,
-} from './scpi.js';
-import { formatSetting } from './format.js';
+} from '../shared/scpi-syntax.js';
+import { OVERLOAD, formatSetting } from './format.js';
 
 export type DmmFunction = 'volt' | 'fres';
 
@@ -26,15 +27,23 @@ export interface DmmSettings {
   channel: 1 | 2;
 }
 
-/** What the handlers act on; the instrument implements it. */
-export interface DmmContext {
-  settings: DmmSettings;
-  identity(): string;
-  reset(): void;
-  clearErrors(): void;
-  nextError(): string;
-  /** Takes one reading with the current settings and returns it formatted (or garbled). */
-  measure(): string;
+type DmmContext = SimContext<DmmSettings>;
+
+/** A reading beyond 120 % of a fixed range is an overload, as on the 34465A. */
+const OVERRANGE_FACTOR = 1.2;
+/** Noise of a shorted input, V. */
+const SHORTED_NOISE = 2e-8;
+
+/** Takes one reading of the input with the current settings, as the instrument prints it. */
+function measure(ctx: DmmContext): string {
+  const { world, clock, standard, settings } = ctx;
+  const now = clock.now();
+  let value: number;
+  if (settings.func === 'fres') value = standard ? standard.thermistor(world.random) : OVERLOAD;
+  else if (!standard || settings.channel === 2) value = world.random.normal() * SHORTED_NOISE;
+  else value = standard.value(now, world.lab.conditions(now).temperature, world.random);
+  const range = settings.range[settings.func];
+  return ctx.reading(range !== 'auto' && Math.abs(value) > range * OVERRANGE_FACTOR ? Math.sign(value) * OVERLOAD : value);
 }
 
 /** Ranges (full scale) per function; a requested range rounds up to the next one. */
@@ -68,16 +77,8 @@ function setNplc(ctx: DmmContext, args: string): void {
   ctx.settings.nplc = numericParameter(firstParameter(args), { ...NPLC, def: NPLC.def }) as number;
 }
 
-type Handler = (ctx: DmmContext, args: string) => string | void;
-
-const COMMANDS: [string, Handler][] = [
-  ['*IDN?', (ctx) => ctx.identity()],
-  ['*RST', (ctx) => ctx.reset()],
-  ['*CLS', (ctx) => ctx.clearErrors()],
-  ['*OPC?', () => '1'],
+export const COMMANDS: readonly (readonly [string, SimHandler<DmmSettings>])[] = [
   ['*WAI', () => undefined],
-  ['*ESR?', () => '+0'],
-  ['SYSTem:ERRor[:NEXT]?', (ctx) => ctx.nextError()],
   ['CONFigure[:VOLTage][:DC]', (ctx, args) => configure(ctx, 'volt', args)],
   ['CONFigure:FRESistance', (ctx, args) => configure(ctx, 'fres', args)],
   ['[SENSe:]FUNCtion[:ON]', setFunction],
@@ -107,31 +108,22 @@ const COMMANDS: [string, Handler][] = [
     },
   ],
   ['[SENSe:]CHANnel?', (ctx) => String(ctx.settings.channel)],
-  ['READ?', (ctx) => ctx.measure()],
+  ['READ?', (ctx) => measure(ctx)],
   [
     'MEASure[:VOLTage][:DC]?',
     (ctx, args) => {
       configure(ctx, 'volt', args);
-      return ctx.measure();
+      return measure(ctx);
     },
   ],
   [
     'MEASure:FRESistance?',
     (ctx, args) => {
       configure(ctx, 'fres', args);
-      return ctx.measure();
+      return measure(ctx);
     },
   ],
 ];
-
-const TABLE = COMMANDS.map(([pattern, handle]) => ({ pattern: compileHeader(pattern), handle }));
-
-/** Runs one command. Returns its reply for a query; throws ScpiCommandError (-113 when unknown). */
-export function runCommand(ctx: DmmContext, header: string, args: string): string | undefined {
-  const entry = TABLE.find((c) => c.pattern.test(header));
-  if (!entry) throw new ScpiCommandError(-113, 'Undefined header');
-  return entry.handle(ctx, args) ?? undefined;
-}
 
 export function defaultSettings(func: DmmFunction): DmmSettings {
   return { func, range: { volt: 'auto', fres: 'auto' }, nplc: NPLC.def, channel: 1 };

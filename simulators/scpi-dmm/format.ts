@@ -15,20 +15,3 @@ export function formatReading(value: number): string {
 
 /** A number in the form settings queries answer with (`+1.00000000E+01`). */
 export const formatSetting = formatReading;
-
-/** `-113,"Undefined header"`, `+0,"No error"`. */
-export function formatError(code: number, message: string): string {
-  return `${code > 0 || code === 0 ? '+' : ''}${code},"${message.replace(/"/g, '""')}"`;
-}
-
-/**
- * A reading as a noisy serial line or a confused instrument delivers it: characters replaced by
- * `#`, `?` and a non-ASCII byte, the last one lost (e.g. `+1.0#0?\xff0234E+0`). Never a number.
- */
-export function garble(reply: string): string {
-  const chars = [...reply.padEnd(12, '0')];
-  chars[4] = '#';
-  chars[6] = '?';
-  chars[7] = '\xff';
-  return chars.slice(0, -1).join('');
-}

@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock } from '../../src/kit.js';
 import type { World } from '../physics/world.js';
 import type { LineHandler, LineSession } from '../transport/line-server.js';
 import type { Ptu300SimulatorConfig } from './config.js';

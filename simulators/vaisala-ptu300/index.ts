@@ -1,5 +1,4 @@
-import type { Clock } from '../../src/core/clock.js';
-import type { Logger } from '../../src/core/logger.js';
+import type { Clock, Logger } from '../../src/kit.js';
 import { LineServer } from '../transport/line-server.js';
 import type { Endpoint, Fault, Simulator, SimulatorDefinition, SimulatorDeps } from '../types.js';
 import { ptu300SimulatorConfig, type Ptu300SimulatorConfig } from './config.js';

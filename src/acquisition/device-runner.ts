@@ -7,6 +7,7 @@ import type { ClockStepDetector } from '../core/clock-step.js';
 import { errorCode, isAbort } from '../core/errors.js';
 import type { Link } from '../links/types.js';
 import type { DeviceConfig } from '../config/schema.js';
+import { DeviceLog } from '../core/log/device-log.js';
 import { DeviceStatusTracker, type DeviceState, type DeviceStatus } from './device-status.js';
 import { identityMismatches } from './identity.js';
 
@@ -14,6 +15,14 @@ import { identityMismatches } from './identity.js';
 export interface AcquisitionOutput {
   acquisition(a: Acquisition): Promise<void>;
   event(e: GatewayEvent): Promise<void>;
+  /**
+   * Whether acquisition is paused now (the journal is full under policy `stop`), and a promise
+   * that resolves when it may resume. While paused, polled devices send nothing and streamed
+   * lines are dropped and counted (`refused`).
+   */
+  paused?(): boolean;
+  resumed?(): Promise<void>;
+  refused?(): void;
 }
 
 export interface DeviceRunnerDeps {
@@ -29,7 +38,20 @@ export interface DeviceRunnerDeps {
   clockSync?: { state(): ClockSyncState };
 }
 
-const MAX_INFLIGHT = 256;
+/**
+ * Acquisitions of one device handed to the journal and not yet acknowledged, at most. Above the
+ * journal's batch size (500): a device that outruns the commit interval fills a batch, which
+ * commits at once, instead of waiting for the interval's timer with a full window.
+ */
+const MAX_INFLIGHT = 1024;
+
+interface Reply {
+  raw: RawReading[];
+  requestedAt: number;
+  requestedMono: number;
+  answeredAt: number;
+  answeredMono: number;
+}
 
 /**
  * One device's loop: connect (identity, setup), then poll every `interval` (or stream), and after
@@ -41,6 +63,8 @@ export class DeviceRunner {
   private readonly status: DeviceStatusTracker;
   private readonly driver: Driver;
   private readonly backoff: Backoff;
+  /** The device's log lines, rate-limited (faults once, recoveries, driver errors per code). */
+  private readonly logLines: DeviceLog;
   private identityFlag = false;
   /** Deliveries not yet committed; the loop waits when too many are outstanding (back-pressure). */
   private readonly inflight = new Set<Promise<void>>();
@@ -54,6 +78,7 @@ export class DeviceRunner {
   ) {
     this.status = new DeviceStatusTracker(cfg.id, cfg.driver, cfg.link);
     this.backoff = new Backoff({ initialMs: deps.backoff?.initialMs ?? 500, maxMs: deps.backoff?.maxMs ?? 30_000 });
+    this.logLines = new DeviceLog(deps.log, cfg.id, () => deps.clock.monotonic());
     const driverDeps = {
       link,
       log: deps.log.child({ device: cfg.id }),
@@ -79,7 +104,8 @@ export class DeviceRunner {
   /** Resolves when the loop has ended (after the signal aborted) and the driver is closed. */
   async stopped(): Promise<void> {
     await this.loop;
-    await Promise.all(this.inflight);
+    // Deliveries held by a full journal (policy stop) settle when it closes, after the devices.
+    if (!this.deps.output.paused?.()) await Promise.all(this.inflight);
     await this.driver.close().catch(() => undefined);
   }
 
@@ -94,7 +120,7 @@ export class DeviceRunner {
         else await this.pollUntilFailure(signal);
       } catch (err) {
         if (signal.aborted || isAbort(err)) break;
-        this.countError(errorCode(err), err instanceof Error ? err.message : String(err));
+        this.countError(errorCode(err), err instanceof Error ? err.message : String(err), 'cycle');
         this.setState('faulted');
         await this.deps.clock.sleep(this.backoff.next(), signal).catch(() => undefined);
       }
@@ -108,7 +134,7 @@ export class DeviceRunner {
     this.status.setIdentity(identity, !this.identityFlag);
     if (this.identityFlag) {
       const detail = mismatches.map((f) => `${f} "${identity?.[f] ?? ''}" ≠ "${this.cfg.identity?.[f]}"`).join(', ');
-      this.countError('TG_IDENTITY_MISMATCH', detail);
+      this.countError('TG_IDENTITY_MISMATCH', detail, 'cycle'); // the identity_mismatch event is logged
       await this.emitEvent('identity_mismatch', 'alarm', `${this.cfg.id}: ${detail}`, { identity, expected: this.cfg.identity });
     }
   }
@@ -116,25 +142,63 @@ export class DeviceRunner {
   private async pollUntilFailure(signal: AbortSignal): Promise<void> {
     const clock = this.deps.clock;
     let next = clock.monotonic();
+    let request: Promise<Reply> | undefined;
     while (!signal.aborted) {
-      const requestedAt = clock.now();
-      const requestedMono = clock.monotonic();
-      const raw = await this.driver.read!(signal);
-      const answeredAt = clock.now();
-      const stepped = this.deps.clockStep?.affects(requestedMono, clock.monotonic()) ?? false;
+      if (!request && this.deps.output.paused?.()) {
+        await this.pause(signal);
+        next = clock.monotonic();
+        continue;
+      }
+      const reply = await (request ?? this.request(signal));
+      request = undefined;
+      const stepped = this.deps.clockStep?.affects(reply.requestedMono, reply.answeredMono) ?? false;
       this.backoff.reset();
-      await this.deliver(raw, (requestedAt + answeredAt) / 2, stepped);
       next += this.cfg.interval;
       const now = clock.monotonic();
       if (next < now) next = now; // a slow cycle skips missed slots instead of bursting to catch up
-      // 0 yields to the event loop once: `interval: 0` polls back to back without a timer.
-      await clock.sleep(next - now, signal);
+      // Back to back (`interval: 0`, or a cycle that overran): the next request goes out before
+      // this reply is processed, so the instrument answers while the gateway works.
+      const backToBack = next <= now;
+      if (backToBack && !this.deps.output.paused?.()) request = this.request(signal);
+      await this.deliver(reply.raw, (reply.requestedAt + reply.answeredAt) / 2, stepped);
+      // Back to back this yields one turn of the event loop: a driver that answers without I/O
+      // must not starve the other devices and the sinks.
+      await clock.sleep(backToBack ? 0 : next - clock.monotonic(), signal);
+    }
+  }
+
+  /** One read with its times; handled at once, so a failure while the loop delivers the reply
+   *  before it is not an unhandled rejection (the loop meets it at its next await). */
+  private request(signal: AbortSignal): Promise<Reply> {
+    const clock = this.deps.clock;
+    const requestedAt = clock.now();
+    const requestedMono = clock.monotonic();
+    const reply = this.driver.read!(signal).then((raw) => ({ raw, requestedAt, requestedMono, answeredAt: clock.now(), answeredMono: clock.monotonic() }));
+    reply.catch(() => undefined);
+    return reply;
+  }
+
+  /** Waits, polling nothing, until the journal has room again (or the loop stops). The state
+   *  says `paused` meanwhile; no device event is journaled for it (the journal is full). */
+  private async pause(signal: AbortSignal): Promise<void> {
+    const previous = this.status.setState('paused');
+    this.deps.log.debug({ device: this.cfg.id }, 'acquisition paused: the journal is full');
+    try {
+      await untilAborted(this.deps.output.resumed?.() ?? Promise.resolve(), signal);
+    } finally {
+      if (this.status.state === 'paused') this.status.setState(previous === 'paused' ? 'connected' : previous);
     }
   }
 
   private async streamUntilFailure(signal: AbortSignal): Promise<void> {
     let pending: Promise<void> = Promise.resolve();
     await this.driver.stream!((raw) => {
+      if (this.deps.output.paused?.()) {
+        // The device keeps sending; with no room in the journal its lines are not kept.
+        this.deps.output.refused?.();
+        this.countError('TG_JOURNAL_FULL', 'the journal is full (policy stop): a streamed reading was not kept');
+        return;
+      }
       const arrived = this.deps.clock.now();
       const stepped = this.deps.clockStep?.affects(this.deps.clock.monotonic()) ?? false;
       this.backoff.reset();
@@ -199,21 +263,26 @@ export class DeviceRunner {
     );
     this.inflight.add(delivery);
     void delivery.finally(() => this.inflight.delete(delivery));
-    if (this.inflight.size >= MAX_INFLIGHT) await Promise.race(this.inflight);
+    // Commits are in order: the oldest delivery settles first (a race over all would cost O(n)).
+    if (this.inflight.size >= MAX_INFLIGHT) await this.inflight.values().next().value;
   }
 
-  private countError(code: string, detail: string): void {
+  /** `cycle`: the error that failed a whole cycle (the fault line says it); otherwise an error the
+   *  driver or the loop reports while the device runs (logged, rate-limited per code). */
+  private countError(code: string, detail: string, kind: 'cycle' | 'reported' = 'reported'): void {
     this.status.countError(code, detail);
-    this.deps.log.debug({ device: this.cfg.id, code, detail }, 'device error');
+    if (kind === 'cycle') this.logLines.cycleError(code, detail);
+    else this.logLines.error(code, detail);
   }
 
   private setState(state: DeviceState): void {
     const previous = this.status.setState(state);
     if (previous === state) return;
     const severity = state === 'faulted' ? 'warning' : 'info';
-    const lastError = this.status.snapshot().lastError;
-    if (state === 'faulted') this.deps.log.warn({ device: this.cfg.id, error: lastError }, 'device faulted');
-    else this.deps.log.info({ device: this.cfg.id, state }, `device ${state}`);
+    const snapshot = this.status.snapshot();
+    const lastError = snapshot.lastError;
+    const id = snapshot.identity;
+    this.logLines.state(state, lastError, id ? `${id.manufacturer} ${id.model}, S/N ${id.serial}` : undefined);
     if (state === 'connected' || state === 'faulted' || (state === 'stopped' && previous !== 'connecting'))
       void this.emitEvent(`device_${state}`, severity, `${this.cfg.id} ${state}${state === 'faulted' && lastError ? `: ${lastError}` : ''}`);
   }
@@ -223,6 +292,19 @@ export class DeviceRunner {
       .event({ type, severity, message, device: this.cfg.id, time: this.deps.clock.now(), ...(data ? { data } : {}) })
       .catch((err: unknown) => this.deps.log.error({ err, device: this.cfg.id }, 'could not journal a device event'));
   }
+}
+
+/** `promise`, or a rejection as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
 }
 
 /** `flags` plus `more` without duplicates; a new array (the driver's may be shared). */

@@ -1,6 +1,7 @@
 import type { DeviceIdentity } from '../core/types.js';
 
-export type DeviceState = 'connecting' | 'connected' | 'faulted' | 'stopped';
+/** `paused`: connected, but not polling while the journal is full (policy stop). */
+export type DeviceState = 'connecting' | 'connected' | 'paused' | 'faulted' | 'stopped';
 
 /** The live state of one device, as the status API shows it. */
 export interface DeviceStatus {

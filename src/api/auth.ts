@@ -37,7 +37,8 @@ export class Authorizer {
     return found ? { name: found.name, rights: found.rights } : undefined;
   }
 
-  /** A preHandler that answers 401 without a valid token and 403 without the right. */
+  /** A hook (onRequest for routes with a body, so the token is checked before the body is read;
+   *  preHandler elsewhere) that answers 401 without a valid token and 403 without the right. */
   require(right: Right) {
     return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
       if (right === 'read' && !this.requireTokenForReads) return;

@@ -135,6 +135,8 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
   };
 
   app.get('/', async (_req, reply) => send(reply, assets.get('index.html')));
+  // The API reference: a small page that reads /docs/json (web/docs.js), no Swagger UI bundle.
+  app.get('/docs', async (_req, reply) => send(reply, assets.get('docs.html')));
   app.get<{ Params: { file: string } }>('/ui/:file', async (req, reply) => send(reply, assets.get(req.params.file)));
   app.get<{ Params: { file: string } }>('/ui/vendor/:file', async (req, reply) => send(reply, vendor.get(req.params.file)));
   app.get('/api/v1/dashboard', { preHandler: options.auth.require('read') }, async () => options.layout?.() ?? { standards: [] });

@@ -15,11 +15,17 @@
  *   continues live without duplicates or gaps.
  * - `?types=reading,alarm` limits the stream to those event types.
  * - A comment line (`: heartbeat`) every `heartbeatMs` keeps proxies and idle timeouts away.
+ * - At most `maxClients` (default 32) streams are open at once; one more is answered 503 with
+ *   Retry-After. A stream's buffers go with it: the subscriber, its frames and the response are
+ *   released as soon as the client goes, stalled or not (`streams` counts what is open).
+ * - The replay after Last-Event-ID waits for the socket to drain between pages, so a client that
+ *   reads slowly holds at most a page in memory, not the whole replay.
  * - Closing the server ends every stream (a `preClose` hook), so shutdown never waits on a client.
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { timerMs } from '../core/clock.js';
 import type { JournalRecord } from '../core/types.js';
 import { formatPath } from '../config/format.js';
 import type { Authorizer } from './auth.js';
@@ -35,6 +41,10 @@ export interface EventStreamOptions {
   maxReplay?: number;
   /** Interval of heartbeat comments (default 15 s). */
   heartbeatMs?: number;
+  /** Streams open at once at most (default 32); one more gets 503. */
+  maxClients?: number;
+  /** Told how many streams are open whenever that changes (tests, metrics). */
+  onStreams?: (open: number) => void;
 }
 
 export const eventsQuery = z
@@ -72,6 +82,7 @@ export const eventRoutes: FastifyPluginAsync<{ view: GatewayView; auth: Authoriz
   const { view, auth } = opts;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const maxReplay = opts.maxReplay ?? 5000;
+  const maxClients = opts.maxClients ?? 32;
   const hub = new Broadcaster<Published>({ maxBuffered: opts.maxBuffered ?? 4096 });
   const open = new Set<ServerResponse>();
 
@@ -98,6 +109,12 @@ export const eventRoutes: FastifyPluginAsync<{ view: GatewayView; auth: Authoriz
     const header = req.headers['last-event-id'];
     const headerId = typeof header === 'string' && /^\d+$/.test(header.trim()) ? Number(header.trim()) : undefined;
     const resumeAfter = headerId ?? parsed.data.lastEventId;
+    if (open.size >= maxClients) {
+      return reply
+        .code(503)
+        .header('retry-after', '10')
+        .send({ error: 'too_many_streams', message: `${maxClients} event streams are open already (api.maxEventStreams); try again later` });
+    }
 
     // Subscribe before replaying so nothing committed in between is missed; duplicates are
     // skipped by seq below.
@@ -105,6 +122,7 @@ export const eventRoutes: FastifyPluginAsync<{ view: GatewayView; auth: Authoriz
     reply.hijack();
     const res = reply.raw;
     open.add(res);
+    opts.onStreams?.(open.size);
     res.writeHead(200, {
       ...(reply.getHeaders() as Record<string, string>), // e.g. CORS headers set by an onRequest hook
       'content-type': 'text/event-stream; charset=utf-8',
@@ -124,15 +142,19 @@ export const eventRoutes: FastifyPluginAsync<{ view: GatewayView; auth: Authoriz
 
     const heartbeat = setInterval(() => {
       if (!res.writableNeedDrain) res.write(`: heartbeat ${new Date().toISOString()}\n\n`);
-    }, heartbeatMs);
+    }, timerMs(heartbeatMs));
     heartbeat.unref();
     const closed = new Promise<void>((resolve) => res.once('close', resolve));
     void closed.then(() => sub.close());
 
+    const drained = () => Promise.race([new Promise((resolve) => res.once('drain', resolve)), closed]);
     try {
       if (resumeAfter !== undefined) {
-        const r = replay(resumeAfter, write);
-        if (r.reset) res.write(`event: reset\ndata: {"lastEventId":${r.last}}\n\n`);
+        const r = await replay(resumeAfter, write, async () => {
+          if (res.writableNeedDrain) await drained();
+          return !res.destroyed;
+        });
+        if (r.reset && !res.destroyed) res.write(`event: reset\ndata: {"lastEventId":${r.last}}\n\n`);
         lastSent = r.last;
       }
       for (;;) {
@@ -142,16 +164,17 @@ export const eventRoutes: FastifyPluginAsync<{ view: GatewayView; auth: Authoriz
           break;
         }
         if (n.value.seq <= lastSent) continue;
-        if (!write(n.value.seq, n.value.frames)) {
-          await Promise.race([new Promise((resolve) => res.once('drain', resolve)), closed]);
-        }
+        if (!write(n.value.seq, n.value.frames)) await drained();
         if (res.destroyed) break;
       }
     } finally {
       clearInterval(heartbeat);
       sub.close();
       open.delete(res);
+      opts.onStreams?.(open.size);
       if (!res.writableEnded) res.end();
+      // A client that stopped reading keeps its socket's write buffer: let it go now.
+      if (!res.destroyed && res.writableLength > 0) res.destroy();
     }
   });
 
@@ -185,8 +208,13 @@ export const eventRoutes: FastifyPluginAsync<{ view: GatewayView; auth: Authoriz
     return { events };
   });
 
-  /** Replays committed records after `afterSeq` (or asks for a reset when too far behind). */
-  function replay(afterSeq: number, write: (seq: number, frames: Published['frames']) => boolean): { last: number; reset: boolean } {
+  /** Replays committed records after `afterSeq` (or asks for a reset when too far behind), a page
+   *  at a time, waiting for `drain` between pages (it says false when the client went). */
+  async function replay(
+    afterSeq: number,
+    write: (seq: number, frames: Published['frames']) => boolean,
+    drain: () => Promise<boolean>,
+  ): Promise<{ last: number; reset: boolean }> {
     const journal = view.journal();
     if (!journal?.range) return { last: afterSeq, reset: false };
     const lastSeq = journal.stats().lastSeq;
@@ -202,6 +230,7 @@ export const eventRoutes: FastifyPluginAsync<{ view: GatewayView; auth: Authoriz
         last = r.seq;
       }
       from = page[page.length - 1]!.seq + 1;
+      if (!(await drain())) break;
     }
     return { last, reset: false };
   }

@@ -9,6 +9,7 @@ import { adevParams, adevQuery, adevResponse } from './channels.js';
 import { eventsQuery, timelineQuery } from './events.js';
 import { dashboardResponse } from './dashboard.js';
 import { readingsQuery } from './readings.js';
+import { csvQuery, historyQuery, historyResponse, CSV_COLUMNS } from './history.js';
 import {
   errorResponse,
   healthResponse,
@@ -80,6 +81,31 @@ export const routeDocs: Record<string, RouteDoc> = {
       503: notOpen,
     },
   },
+  'GET /api/v1/history': {
+    summary: "A channel's readings over any range (up to the whole stay), downsampled on the server to min/max/mean per bucket",
+    description:
+      'The range (default: from the first reading in the journal to now) is cut into `points` equal buckets; each bucket with readings is one item. ' +
+      'Every reading in the range counts (nothing is cut off); when no bucket holds more than one reading, each item is one reading and `downsampled` is false.',
+    tags: ['readings'],
+    right: 'read',
+    querystring: historyQuery,
+    response: { 200: historyResponse, 400: badRequest, ...readErrors, 503: notOpen },
+  },
+  'GET /api/v1/standards/:id/readings.csv': {
+    summary: "A standard's readings as CSV: as measured and corrected, u, flags, verified, E_n, E_b and every verdict",
+    description: `One row per reading of the measurand in the range, time order. Columns: ${CSV_COLUMNS.join(', ')}.`,
+    tags: ['standards'],
+    right: 'read',
+    params: z.object({ id: z.string().describe('the standard id') }),
+    querystring: csvQuery,
+    response: {
+      200: { description: 'CSV (RFC 4180, CRLF line ends, a header row)', contentType: 'text/csv' },
+      400: badRequest,
+      ...readErrors,
+      404: errorResponse.describe('no such standard'),
+      503: notOpen,
+    },
+  },
   'GET /api/v1/timeline': {
     summary: 'Recent journal events and seals (alarms, transitions, gateway events), newest first',
     tags: ['readings'],
@@ -117,6 +143,11 @@ export const routeDocs: Record<string, RouteDoc> = {
     summary: 'This OpenAPI 3.1 document',
     tags: ['operations'],
     response: { 200: { description: 'the OpenAPI document', contentType: 'application/json', schema: { type: 'object' } } },
+  },
+  'GET /docs': {
+    summary: 'This API as a readable page (reads /docs/json; works without internet access)',
+    tags: ['operations'],
+    response: { 200: { description: 'the page', contentType: 'text/html' } },
   },
   'GET /api/v1/dashboard': {
     summary: "What the status page plots: each standard's channels and the protocol's environment window",

@@ -28,7 +28,7 @@ export const deviceStatusSchema = z.object({
   id: z.string(),
   driver: z.string(),
   link: z.string(),
-  state: z.enum(['connecting', 'connected', 'faulted', 'stopped']),
+  state: z.enum(['connecting', 'connected', 'paused', 'faulted', 'stopped']).describe('paused: connected but not polling while the journal is full (policy stop)'),
   readings: z.number().int().describe('readings taken since start'),
   errors: z.number().int(),
   errorsByCode: z.record(z.string(), z.number().int()).describe('error counts by TG_* code'),
@@ -53,9 +53,10 @@ export const linkStatusSchema = z.object({
 export const journalCapSchema = z
   .object({
     maxBytes: z.number().int(),
-    usedBytes: z.number().int(),
+    usedBytes: z.number().int().describe('what the journal keeps on disk: used pages, WAL and WAL index'),
+    walBytes: z.number().int().describe('of which the WAL and its index'),
     policy: z.enum(['stop', 'drop_oldest']),
-    full: z.boolean().describe('policy stop: readings are waiting for space'),
+    full: z.boolean().describe('policy stop: acquisition is paused until the sinks free space'),
     held: z.number().int().describe('readings waiting for space now'),
     refused: z.number().int().describe('readings refused with TG_JOURNAL_FULL since the journal opened'),
     dropped: z.number().int().describe('undelivered records dropped (drop_oldest) since the journal opened'),

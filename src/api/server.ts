@@ -7,6 +7,8 @@ import { registerDocs } from './docs.js';
 import { eventRoutes, type EventStreamOptions } from './events.js';
 import { registerCors, registerErrorHandler, type CorsOptions } from './exposure.js';
 import { healthRoutes } from './health.js';
+import { allowedHosts, registerHostGuard } from './host-guard.js';
+import { historyRoutes } from './history.js';
 import { metricsRoutes } from './metrics.js';
 import { readingRoutes } from './readings.js';
 import { channelRoutes } from './channels.js';
@@ -32,6 +34,13 @@ export interface ApiOptions {
   /** Every secret of the configuration: scrubbed from error replies. */
   secrets?: SecretSet;
   events?: EventStreamOptions;
+  /**
+   * The Host-header guard (host-guard.ts): the names the API answers to besides loopback and
+   * `bindHost`. Default: loopback (and bindHost) only; ['*']: no check.
+   */
+  hostNames?: readonly string[];
+  /** The address the API listens on (allowed as a Host name unless it is a wildcard). */
+  bindHost?: string;
   /** What the status page plots (the standards' channels and environment windows). */
   dashboard?: () => DashboardLayout;
 }
@@ -48,6 +57,8 @@ export function buildApi(view: GatewayView, log: Logger, options: ApiOptions = {
   }) as unknown as FastifyInstance;
   // Before any route: the OpenAPI document collects routes as they are added.
   registerDocs(app, { requireTokenForReads: options.requireTokenForReads ?? false });
+  // First: a request for a host name this API is not reached by gets nothing else.
+  registerHostGuard(app, allowedHosts(options.bindHost, options.hostNames ?? []));
   registerCors(app, options.cors);
   registerErrorHandler(app, options.secrets);
   app.register(healthRoutes, { view });
@@ -55,6 +66,7 @@ export function buildApi(view: GatewayView, log: Logger, options: ApiOptions = {
   app.register(readingRoutes, { view, auth });
   app.register(standardRoutes, { view, auth });
   app.register(channelRoutes, { view, auth });
+  app.register(historyRoutes, { view, auth });
   app.register(eventRoutes, { view, auth, ...options.events });
   app.register(metricsRoutes, { view, auth });
   app.register(dashboardRoutes, { auth, ...(options.dashboard ? { layout: options.dashboard } : {}) });

@@ -38,6 +38,9 @@ export function apiSetup(config: Config, secrets?: SecretSet): ApiSetup {
     tokens,
     requireTokenForReads: config.api.requireTokenForReads,
     cors: { origins: config.api.cors?.origins ?? [] },
+    hostNames: config.api.hostNames ?? [],
+    bindHost: config.api.host,
+    events: { maxClients: config.api.maxEventStreams ?? 32 },
     dashboard: () => layout,
     ...(secrets ? { secrets } : {}),
   };

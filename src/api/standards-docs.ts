@@ -65,6 +65,9 @@ export const standardDetailSchema = standardSummarySchema.extend({
     eb: score.extend({ at: iso.nullable() }).nullable(),
     en: score.extend({ at: iso.nullable(), deviation: z.number() }).nullable(),
     thresholds: z.object({ warn: z.number(), fail: z.number(), k: z.number() }),
+    judgedAfter: z.object({ minPoints: z.number().int(), minSpanMs: z.number() }).describe('E_b is judged once the fit holds minPoints readings over minSpanMs'),
+    pending: z.string().nullable().describe('what the fit still lacks before E_b is judged, in words; null once judged'),
+    spanMs: z.number().nullable().describe("the fit segment's span so far, ms"),
   }),
   cusum: z.object({
     sPlus: z.number(),
@@ -88,6 +91,8 @@ export const standardDetailSchema = standardSummarySchema.extend({
     }),
     openAlarms: z.array(alarm),
     alarms: z.array(alarm),
+    lastMotion: z.object({ time: iso.nullable(), g: z.number(), axis: z.string() }).nullable().describe('the last logger reading that showed motion'),
+    arrivalRestMs: z.number().describe('an arrival is refused within this time after motion'),
   }),
   settling: z.object({
     start: iso.nullable(),

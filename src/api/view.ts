@@ -7,6 +7,7 @@ import type { JournalRecord } from '../core/types.js';
 import type { LinkStatus } from '../links/types.js';
 import type { DiskCapStats } from '../journal/disk-cap.js';
 import type { SinkStatus } from '../sinks/types.js';
+import type { SeriesSource } from './series.js';
 
 /** What the journal offers the API: reads only. */
 export interface JournalReader {
@@ -48,5 +49,8 @@ export interface GatewayView {
   resolveAlarms?(id: string, note: string | undefined, by: string): Promise<ActionResult>;
   /** Each configured sink's delivery state (never a URL or a secret). */
   sinks?(): SinkStatus[];
+  /** A channel's readings over any range, read from the journal file (history, CSV export);
+   *  undefined while the journal is closed. */
+  series?(): SeriesSource | undefined;
 
 }

@@ -79,6 +79,9 @@ const drift = z
   .object({
     fit: z.enum(['auto', 'ols', 'wls']).default('auto').describe('auto: weighted when the first reading carries u'),
     minPoints: z.number().int().min(3).default(10).describe('readings in the fit before E_b is judged'),
+    minSpan: duration()
+      .default(86_400_000)
+      .describe('time the fit must span before E_b is judged: a slope fitted over seconds says nothing about a drift per day'),
     warn: z.number().positive().default(2).describe('E_b above this warns'),
     fail: z.number().positive().default(3).describe('E_b above this fails'),
     k: z.number().positive().default(2).describe('coverage factor of E_n'),
@@ -136,6 +139,9 @@ const transport = z
       .default(0.005)
       .describe('relative thermistor change between consecutive readings that shows a power interruption'),
     thermistorHoldoff: duration().default(3_600_000).describe('a further thermistor step within this time is the same interruption'),
+    arrivalRest: duration()
+      .default(60_000)
+      .describe('an arrival is refused while the case logger showed motion (≥ `motion` g) within this time: the case is still moving'),
   })
   .strict()
   .prefault({});

@@ -14,7 +14,7 @@
  *      an alarm reports the step's sign, size (z·s) and onset, and (restartFit) starts a new fit
  *      segment: the readings after a step are not fitted together with those before it;
  *   2. the reading joins the fit;
- *   3. once the fit has `drift.minPoints` and a reference model exists,
+ *   3. once the fit has `drift.minPoints` over at least `drift.minSpan` and a reference model exists,
  *      E_b = |b − b_ref| / √(u²(b) + u²(b_ref)) is judged (warn/fail thresholds); a change of
  *      its level is an event.
  * - Never throws: a reading the fit cannot take (e.g. no u in a weighted fit) is reported as an
@@ -139,6 +139,8 @@ export class DriftCheck {
     const ref = this.cfg.reference;
     const r = this.fit?.result() ?? null;
     if (!ref || !r || r.n < this.cfg.drift.minPoints) return;
+    // A slope fitted over seconds says nothing about a drift per day: judged once the fit spans minSpan.
+    if (this.slice.segmentStart === null || t - this.slice.segmentStart < this.cfg.drift.minSpan) return;
     let eb: number;
     let level: 'pass' | 'warn' | 'fail';
     try {

@@ -29,7 +29,7 @@ import type { StandardConfig } from './config.js';
 import { EVENT_ALARMS_RESOLVED, EVENT_TRANSITION, allowedFrom, canTransition, isLifecycleState, type LifecycleState } from './lifecycle.js';
 import { StandardRuntime, type Role } from './standard.js';
 import { newOutcome, type StandardState } from './state.js';
-import { LOGGER_ROLES, resolveAlarms } from './transport.js';
+import { LOGGER_ROLES, resolveAlarms, stillMoving } from './transport.js';
 
 /** Quality flags the checks set; on input they are dropped and recomputed. */
 export const CHECK_FLAGS: ReadonlySet<QualityFlag> = new Set<QualityFlag>(['env_out_of_window', 'settling', 'transport_shock']);
@@ -180,14 +180,21 @@ export class CheckEngine {
     return { reading, annotations, events };
   }
 
-  /** An operator's lifecycle transition at `time` (the gateway's clock when the request came). */
-  transition(id: string, to: LifecycleState, by: string, note: string | undefined, time: number): ActionOutcome {
+  /**
+   * An operator's lifecycle transition at `time` (the gateway's clock when the request came).
+   * An arrival (in_transit -> settling) while the case logger still shows motion is refused with
+   * the reason: accepted, it would be reversed by the next motion reading. A replayed transition
+   * (`replaying`) was accepted when it was made and is applied as journaled.
+   */
+  transition(id: string, to: LifecycleState, by: string, note: string | undefined, time: number, replaying = false): ActionOutcome {
     const rt = this.runtimes.get(id);
     if (!rt) return { ok: false, code: 'unknown_standard', message: `no standard "${id}"` };
     const from = rt.state.lifecycle.state;
     if (!canTransition(from, to)) {
       return { ok: false, code: 'forbidden', message: `${id}: ${from} -> ${to} is not allowed`, allowed: allowedFrom(from) };
     }
+    const moving = !replaying && from === 'in_transit' && to === 'settling' ? stillMoving(rt.cfg, rt.state.transport, time) : undefined;
+    if (moving) return { ok: false, code: 'forbidden', message: `${id}: arrival not recorded: ${moving}`, allowed: allowedFrom(from) };
     const out = newOutcome();
     rt.transition(to, note === undefined ? { kind: 'operator', by } : { kind: 'operator', by, note }, time, out);
     return { ok: true, event: out.events[0]!, state: to };
@@ -220,7 +227,7 @@ export class CheckEngine {
     if (!e || e.standard === undefined || e.data?.cause !== 'operator') return;
     const by = typeof e.data.by === 'string' ? e.data.by : 'unknown';
     const note = typeof e.data.note === 'string' ? e.data.note : undefined;
-    if (e.type === EVENT_TRANSITION && isLifecycleState(e.data.to)) this.transition(e.standard, e.data.to, by, note, e.time);
+    if (e.type === EVENT_TRANSITION && isLifecycleState(e.data.to)) this.transition(e.standard, e.data.to, by, note, e.time, true);
     else if (e.type === EVENT_ALARMS_RESOLVED) this.resolveAlarms(e.standard, by, note, e.time);
   }
 

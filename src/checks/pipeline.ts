@@ -34,6 +34,8 @@ export interface PipelineJournal {
   record(seq: number): JournalRecord | undefined;
   readonly head: { seq: number; hash: string };
   flush(): Promise<void>;
+  /** The last record retention or the disk cap deleted (seq and hash), if any. */
+  anchor?(): { seq: number; hash: string } | null;
 }
 
 export interface PipelineOptions {
@@ -68,7 +70,7 @@ export class CheckPipeline {
     const cp = this.opts.checkpoint?.load();
     let fromSeq = 1;
     let from: 'checkpoint' | 'journal' = 'journal';
-    if (cp && cp.seq <= this.journal.head.seq && this.journal.record(cp.seq)?.hash === cp.hash && this.engine.restore(cp.snapshot)) {
+    if (cp && cp.seq <= this.journal.head.seq && this.checkpointHolds(cp) && this.engine.restore(cp.snapshot)) {
       fromSeq = cp.seq + 1;
       from = 'checkpoint';
     }
@@ -83,6 +85,22 @@ export class CheckPipeline {
     }
     this.opts.log.info({ from, fromSeq, replayed, standards: this.engine.ids().length }, 'checks restored');
     return { from, fromSeq, replayed };
+  }
+
+  /**
+   * The checkpoint belongs to this journal: its record is there with its hash, or retention or the
+   * disk cap deleted it (it is the anchor, the last record deleted, with its hash; or older than
+   * the anchor, whose records are gone: the checks then continue from it without what was
+   * deleted after it, which is still far closer than starting from nothing).
+   */
+  private checkpointHolds(cp: { seq: number; hash: string }): boolean {
+    const rec = this.journal.record(cp.seq);
+    if (rec) return rec.hash === cp.hash;
+    const anchor = this.journal.anchor?.();
+    if (!anchor || cp.seq > anchor.seq) return false;
+    if (cp.seq === anchor.seq) return anchor.hash === cp.hash;
+    this.opts.log.warn({ checkpointSeq: cp.seq, anchorSeq: anchor.seq }, 'checks: records after the checkpoint were deleted (retention or the disk cap); continuing from the checkpoint without them');
+    return true;
   }
 
   async acquisition(a: Acquisition): Promise<void> {

@@ -114,6 +114,8 @@ export interface TransportSlice {
   alarms: Alarm[];
   lastThermistor: Sample | null;
   lastInterruptionAt: number | null;
+  /** The last logger reading showing motion (≥ transport.motion g): time, g and axis. */
+  lastMotion?: { time: number; g: number; axis: 'x' | 'y' | 'z' } | null;
 }
 
 export interface Counts {

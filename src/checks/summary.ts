@@ -51,6 +51,12 @@ export interface StandardDetail extends StandardSummary {
     eb: IsoScore | null;
     en: (IsoScore & { deviation: number }) | null;
     thresholds: { warn: number; fail: number; k: number };
+    /** When E_b is judged (drift.minPoints readings over drift.minSpan) and, until then, what the
+     *  fit still lacks, in words (null once it has what it needs). */
+    judgedAfter: { minPoints: number; minSpanMs: number };
+    pending: string | null;
+    /** The fit's span so far (segment start to the last reading), ms. */
+    spanMs: number | null;
   };
   cusum: { sPlus: number; sMinus: number; k: number; h: number; steps: number; lastStep: (Omit<StepInfo, 'at' | 'onsetAt'> & { at: string | null; onsetAt: string | null }) | null };
   transport: {
@@ -58,6 +64,10 @@ export interface StandardDetail extends StandardSummary {
     trip: { startedAt: string | null; peak: { x: number; y: number; z: number }; tiltMax: number | null; temperature: Range | null; humidity: Range | null; powerInterruptions: number };
     openAlarms: IsoAlarm[];
     alarms: IsoAlarm[];
+    /** The last reading of the case logger that showed motion; an arrival within `arrivalRestMs`
+     *  after it is refused. */
+    lastMotion: { time: string | null; g: number; axis: string } | null;
+    arrivalRestMs: number;
   };
   settling: {
     start: string | null;
@@ -114,6 +124,7 @@ export function describe(rt: StandardRuntime): StandardDetail {
   const env: StandardDetail['environment'] = {};
   for (const [q, s] of Object.entries(st.env)) if (s) env[q] = { value: s.value, time: iso(s.time) };
   const ref = cfg.reference;
+  const drift = pendingDrift(rt, fit?.n ?? d.fit?.n ?? 0);
   return {
     ...summarize(rt),
     lifecycle: { ...st.lifecycle, since: iso(st.lifecycle.since), allowed: allowedFrom(st.lifecycle.state) },
@@ -132,6 +143,9 @@ export function describe(rt: StandardRuntime): StandardDetail {
       eb: d.eb && { ...d.eb, at: iso(d.eb.at) },
       en: d.en && { ...d.en, at: iso(d.en.at) },
       thresholds: { warn: cfg.drift.warn, fail: cfg.drift.fail, k: cfg.drift.k },
+      judgedAfter: { minPoints: cfg.drift.minPoints, minSpanMs: cfg.drift.minSpan },
+      pending: drift.pending,
+      spanMs: drift.spanMs,
     },
     cusum: {
       ...rt.drift.cusumState,
@@ -143,6 +157,8 @@ export function describe(rt: StandardRuntime): StandardDetail {
       trip: { ...st.transport.trip, startedAt: iso(st.transport.trip.startedAt) },
       openAlarms: openAlarms(st.transport).map(isoAlarm),
       alarms: st.transport.alarms.map(isoAlarm),
+      lastMotion: st.transport.lastMotion ? { ...st.transport.lastMotion, time: iso(st.transport.lastMotion.time) } : null,
+      arrivalRestMs: cfg.transport.arrivalRest,
     },
     settling: {
       start: iso(st.settling.start),
@@ -158,6 +174,28 @@ export function describe(rt: StandardRuntime): StandardDetail {
     environment: env,
     verdicts: structuredClone(st.counts),
   };
+}
+
+/** What the drift fit still lacks before E_b is judged, in words; null when it is judged. */
+function pendingDrift(rt: StandardRuntime, n: number): { pending: string | null; spanMs: number | null } {
+  const { cfg, state: st } = rt;
+  const d = st.drift;
+  const spanMs = d.segmentStart !== null && st.lastReadingAt !== null ? Math.max(0, st.lastReadingAt - d.segmentStart) : null;
+  if (!cfg.reference) return { pending: 'E_b is not judged: no reference model is configured to compare with', spanMs };
+  if (n === 0) return { pending: 'E_b is not judged yet: the drift fit starts with the first good reading once the standard is measuring and settled', spanMs };
+  const missing: string[] = [];
+  if (n < cfg.drift.minPoints) missing.push(`${cfg.drift.minPoints - n} more reading${cfg.drift.minPoints - n === 1 ? '' : 's'} (has ${n} of ${cfg.drift.minPoints})`);
+  if (spanMs === null || spanMs < cfg.drift.minSpan) missing.push(`a span of ${words(cfg.drift.minSpan)} (has ${words(spanMs ?? 0)})`);
+  if (missing.length === 0) return { pending: d.eb ? null : 'E_b is not judged yet: it is judged with the next reading', spanMs };
+  return { pending: `E_b is not judged yet: the fit needs ${missing.join(' and ')}`, spanMs };
+}
+
+function words(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 86_400) return `${Math.round(s / 360) / 10} h`;
+  return `${Math.round(s / 8640) / 10} d`;
 }
 
 export function summaries(engine: CheckEngine): StandardSummary[] {

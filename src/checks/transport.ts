@@ -126,6 +126,7 @@ export function applyLogger(
     if (limit !== undefined) l.limit = limit;
     report(std, s, out, t, l);
     if (level === 'fail') out.flags.add('transport_shock');
+    if (tc.motion !== null && g >= tc.motion) s.lastMotion = { time: t, g, axis };
     if (tc.motion !== null && g >= tc.motion && (state === 'awaiting' || state === 'settling' || state === 'measuring')) {
       out.moves.push({ to: 'in_transit', evidence: `motion: ${g} g on ${axis}` });
     }
@@ -169,6 +170,17 @@ export function applyLogger(
     value,
     detail: `case ${role} ${value} ${unit} outside [${w?.min ?? '-∞'}, ${w?.max ?? '∞'}]`,
   });
+}
+
+/** Why an arrival at `t` is refused: the case moved within `transport.arrivalRest` before it. */
+export function stillMoving(cfg: StandardConfig, s: TransportSlice, t: number): string | undefined {
+  const m = s.lastMotion;
+  if (!m || cfg.transport.motion === null || t - m.time >= cfg.transport.arrivalRest) return undefined;
+  const ago = Math.max(0, Math.round((t - m.time) / 1000));
+  return (
+    `the case logger read ${m.g} g on ${m.axis} ${ago} s ago (motion: ≥ ${cfg.transport.motion} g), so the case is still moving; ` +
+    `mark the arrival once it has rested for ${Math.round(cfg.transport.arrivalRest / 1000)} s`
+  );
 }
 
 function interruption(s: TransportSlice, out: Outcome, t: number, state: LifecycleState, evidence: string): void {

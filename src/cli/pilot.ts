@@ -27,7 +27,7 @@ export async function pilot(file: string): Promise<number> {
   };
   process.on('uncaughtException', crash('uncaught exception'));
   process.on('unhandledRejection', crash('unhandled promise rejection'));
-  const receiver = buildPilot(config, { log });
+  const receiver = buildPilot(config, { log, secrets });
   const shutdown = onShutdownSignal(log);
   try {
     await receiver.start();

@@ -1,6 +1,7 @@
 import type { Registry } from './schema.js';
 import type { ConfigIssue } from './format.js';
 import { crossCheckStandards } from '../checks/cross-check.js';
+import { topicLevelProblem } from '../sinks/mqtt/topics.js';
 
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -59,5 +60,29 @@ export function crossCheck(raw: unknown, registry: Registry): ConfigIssue[] {
       issues.push({ path: `devices[${i}].link`, message: `driver "${def.kind}" needs a ${def.linkKind} link; "${device.link}" is ${String(link.type)}` });
   }
   issues.push(...crossCheckStandards(raw.standards, new Set(devices.map(([, d]) => d.id))));
+  issues.push(...crossCheckMqtt(raw));
+  return issues;
+}
+
+/** The MQTT sink's topic levels, checked here so that `run` never fails on them after it started:
+ *  the comparison (sinks.mqtt.comparison, else gateway.comparison) and the prefix. */
+function crossCheckMqtt(raw: Raw): ConfigIssue[] {
+  const mqtt = isObject(raw.sinks) ? raw.sinks.mqtt : undefined;
+  if (!isObject(mqtt) || typeof mqtt.url !== 'string' || mqtt.url === '') return [];
+  const issues: ConfigIssue[] = [];
+  const gateway = isObject(raw.gateway) ? raw.gateway : {};
+  const own = typeof mqtt.comparison === 'string';
+  const comparison = own ? mqtt.comparison : gateway.comparison;
+  const at = own ? 'sinks.mqtt.comparison' : 'gateway.comparison';
+  if (typeof comparison !== 'string') {
+    issues.push({ path: 'sinks.mqtt.comparison', message: 'required when the MQTT sink is on (it is a topic level): set it or gateway.comparison' });
+  } else {
+    const problem = topicLevelProblem(comparison, false);
+    if (problem) issues.push({ path: at, message: `"${comparison}" ${problem}` });
+  }
+  if (typeof mqtt.topicPrefix === 'string') {
+    const problem = topicLevelProblem(mqtt.topicPrefix, true);
+    if (problem) issues.push({ path: 'sinks.mqtt.topicPrefix', message: `"${mqtt.topicPrefix}" ${problem}` });
+  }
   return issues;
 }

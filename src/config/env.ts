@@ -2,6 +2,11 @@ import { parse as parseYaml } from 'yaml';
 
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const WHOLE_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/;
+/** A whole reference that took a non-string YAML type: where, and its text (see `typed`). */
+export interface TypedReference {
+  path: (string | number)[];
+  text: string;
+}
 
 export interface SubstitutionIssue {
   path: (string | number)[];
@@ -11,20 +16,23 @@ export interface SubstitutionIssue {
 /**
  * Replaces `${NAME}` and `${NAME:-default}` in every string of a parsed YAML document. A string
  * that is one reference and nothing else takes the type its value reads as in YAML (so
- * `port: ${PORT:-8080}` is a number); references inside longer strings stay text. A variable that is
+ * `port: ${PORT:-8080}` is a number); each such value is listed in `typed`, so that the loader can
+ * put the text back where the schema wants a string (a password of digits, a token reading
+ * "true"). References inside longer strings stay text. A variable that is
  * unset and has no default is an issue at that path, reported with the others.
  */
 export function substituteEnv(
   value: unknown,
   env: NodeJS.ProcessEnv,
   issues: SubstitutionIssue[],
+  typed: TypedReference[] = [],
   path: (string | number)[] = [],
 ): unknown {
-  if (typeof value === 'string') return substituteString(value, env, issues, path);
-  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, issues, [...path, i]));
+  if (typeof value === 'string') return substituteString(value, env, issues, typed, path);
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, issues, typed, [...path, i]));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = substituteEnv(v, env, issues, [...path, k]);
+    for (const [k, v] of Object.entries(value)) out[k] = substituteEnv(v, env, issues, typed, [...path, k]);
     return out;
   }
   return value;
@@ -34,6 +42,7 @@ function substituteString(
   text: string,
   env: NodeJS.ProcessEnv,
   issues: SubstitutionIssue[],
+  typed: TypedReference[],
   path: (string | number)[],
 ): unknown {
   if (!text.includes('${')) return text;
@@ -46,8 +55,10 @@ function substituteString(
   });
   if (!WHOLE_REFERENCE.test(text)) return replaced;
   try {
-    const typed: unknown = parseYaml(replaced);
-    return typeof typed === 'number' || typeof typed === 'boolean' ? typed : replaced;
+    const value: unknown = parseYaml(replaced);
+    if (typeof value !== 'number' && typeof value !== 'boolean') return replaced;
+    typed.push({ path, text: replaced });
+    return value;
   } catch {
     return replaced;
   }

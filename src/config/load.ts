@@ -2,11 +2,16 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { TgError } from '../core/errors.js';
 import { crossCheck } from './cross-check.js';
-import { substituteEnv, type SubstitutionIssue } from './env.js';
+import { channelIssues } from './device-channels.js';
+import { substituteEnv, type SubstitutionIssue, type TypedReference } from './env.js';
 import { formatIssues, formatPath, type ConfigIssue } from './format.js';
 import { buildConfigSchema, type Config, type Registry } from './schema.js';
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; issues: ConfigIssue[] };
+
+/** Aliases a document may expand: a configuration has a handful at most; "billion laughs" has
+ *  billions (YAML's own default lets a small file expand to hundreds of megabytes). */
+const MAX_ALIAS_COUNT = 100;
 
 /** Validates a configuration document (already read as text). Every problem is reported at once. */
 export function parseConfig(text: string, registry: Registry, env: NodeJS.ProcessEnv = process.env): ConfigResult {
@@ -21,11 +26,23 @@ export function parseConfig(text: string, registry: Registry, env: NodeJS.Proces
       })),
     };
   }
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // Excessive alias expansion (a "billion laughs" file), an alias to nothing, ...
+    return { ok: false, issues: [{ path: '(yaml)', message: (err as Error).message.split('\n')[0]! }] };
+  }
   const envIssues: SubstitutionIssue[] = [];
-  const raw = substituteEnv(doc.toJS(), env, envIssues);
+  const typed: TypedReference[] = [];
+  const raw = substituteEnv(js, env, envIssues, typed);
   const issues: ConfigIssue[] = envIssues.map((i) => ({ path: formatPath(i.path), message: i.message }));
 
-  const parsed = buildConfigSchema(registry).safeParse(raw ?? {});
+  const schema = buildConfigSchema(registry);
+  let parsed = schema.safeParse(raw ?? {});
+  // A value from the environment that reads as a number or boolean stays text where the schema
+  // wants text: a password of digits, a token reading "true" (quoted in the file or not).
+  if (!parsed.success && typed.length > 0 && restoreText(raw, typed, parsed.error.issues)) parsed = schema.safeParse(raw ?? {});
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const described = describe(issue as unknown as DescribableIssue, raw, registry);
@@ -33,9 +50,29 @@ export function parseConfig(text: string, registry: Registry, env: NodeJS.Proces
     }
   }
   issues.push(...crossCheck(raw, registry));
+  if (parsed.success) issues.push(...channelIssues(parsed.data as Config, registry));
   if (issues.length > 0 || !parsed.success) return { ok: false, issues: dedupe(issues) };
   return { ok: true, config: parsed.data as Config };
 }
+
+/** Puts the text back at each typed reference whose value the schema refused for not being a
+ *  string; true when it changed anything. */
+function restoreText(raw: unknown, typed: readonly TypedReference[], issues: readonly { code: string; path: PropertyKey[]; expected?: unknown }[]): boolean {
+  let changed = false;
+  for (const issue of issues) {
+    if (issue.code !== 'invalid_type' || issue.expected !== 'string') continue;
+    const at = formatPath(issue.path);
+    const ref = typed.find((t) => formatPath(t.path) === at);
+    if (!ref || ref.path.length === 0) continue;
+    const parent = valueAt(raw, ref.path.slice(0, -1)) as Record<PropertyKey, unknown> | undefined;
+    if (parent && typeof parent === 'object') {
+      parent[ref.path[ref.path.length - 1]!] = ref.text;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
 
 export function loadConfig(file: string, registry: Registry, env: NodeJS.ProcessEnv = process.env): ConfigResult {
   let text: string;
@@ -82,9 +119,16 @@ function valueAt(raw: unknown, path: PropertyKey[]): unknown {
   return v;
 }
 
+/** Zod's own bound of an integer (the safe-integer range), reported beside the field's real bound. */
+const SAFE_INTEGER_BOUND = /^Too (big|small): expected int to be [<>]=-?9007199254740991$/;
+
+/** One issue per path and message; a safe-integer bound is dropped when its path has another issue. */
 function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
   const seen = new Set<string>();
+  const perPath = new Map<string, number>();
+  for (const i of issues) perPath.set(i.path, (perPath.get(i.path) ?? 0) + 1);
   return issues.filter((i) => {
+    if (SAFE_INTEGER_BOUND.test(i.message) && perPath.get(i.path)! > 1) return false;
     const key = `${i.path}\u0000${i.message}`;
     if (seen.has(key)) return false;
     seen.add(key);

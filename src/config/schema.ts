@@ -4,10 +4,14 @@ import type { SimulatorDefinition } from '../../simulators/types.js';
 import { worldConfig } from '../../simulators/physics/world.js';
 import { serialLinkConfig, tcpLinkConfig } from '../links/config.js';
 import { modbusRtuLinkConfig, modbusTcpLinkConfig } from '../links/modbus/config.js';
+import { prologixLinkConfig } from '../links/prologix-config.js';
 import { duration } from './duration.js';
 import { byteSize } from './size.js';
 import { sinksConfig, type SinksConfig } from '../sinks/config.js';
 import { standardsConfig, type StandardConfig } from '../checks/config.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /** The extension points the configuration is validated against (drivers/index.ts, simulators/index.ts). */
 export interface Registry {
@@ -32,8 +36,10 @@ function deviceSchema(def: DriverDefinition) {
       id,
       driver: z.literal(def.kind),
       link: z.string().min(1).describe('the id of the link the device is on'),
-      interval: duration().default(1000).describe('time between polls'),
-      timeout: duration().default(2000).describe("every request's timeout"),
+      interval: duration({ min: 1, max: DAY, zero: 'back to back: the next request as soon as the reply is in' })
+        .default(1000)
+        .describe('time between polls; 0: back to back'),
+      timeout: duration({ min: 1, max: HOUR }).default(2000).describe("every request's timeout"),
       identity: identityExpectation.optional(),
       enabled: z.boolean().default(true),
       options: def.config.prefault({}),
@@ -114,6 +120,21 @@ export function buildConfigSchema(registry: Registry) {
             .strict()
             .optional()
             .describe('serve HTTPS instead of HTTP'),
+          hostNames: z
+            .array(z.string().min(1))
+            .default([])
+            .describe(
+              'names and addresses the API is reached by besides loopback (localhost, 127.0.0.1, ::1) and `host` itself: ' +
+                'a request whose Host header names anything else is refused (403), so a web page on another site cannot read ' +
+                'the API through DNS rebinding; "*" accepts any name',
+            ),
+          maxEventStreams: z
+            .number()
+            .int()
+            .min(1)
+            .max(10_000)
+            .default(32)
+            .describe('live event streams (status pages, GET /api/v1/events) open at once; one more is answered 503'),
         })
         .strict()
         .superRefine((api, ctx) => {
@@ -131,8 +152,8 @@ export function buildConfigSchema(registry: Registry) {
       journal: z
         .object({
           path: z.string().optional().describe('default: <dataDir>/journal.sqlite'),
-          retention: duration().default(365 * 86_400_000).describe('records older than this may be deleted once delivered'),
-          commitInterval: duration().default(100).describe('group commit: appends within this window share one transaction (one fsync); a reading is acknowledged when its transaction commits'),
+          retention: duration({ min: 60_000 }).default(365 * 86_400_000).describe('records older than this may be deleted once delivered'),
+          commitInterval: duration({ max: 10_000 }).default(100).describe('group commit: appends within this window share one transaction (one fsync); a reading is acknowledged when its transaction commits'),
           maxSize: byteSize()
             .refine((n) => n >= 1_000_000, 'the journal needs at least 1MB')
             .optional()
@@ -151,7 +172,7 @@ export function buildConfigSchema(registry: Registry) {
           sealEvery: z
             .object({
               records: z.number().int().min(1).default(1000).describe('seal once this many records are unsealed'),
-              interval: duration().default(1000).describe('seal this long after the first unsealed record'),
+              interval: duration({ min: 10, max: DAY }).default(1000).describe('seal this long after the first unsealed record'),
             })
             .strict()
             .prefault({}),
@@ -159,8 +180,17 @@ export function buildConfigSchema(registry: Registry) {
         .strict()
         .optional()
         .describe('Ed25519 seals over the hash chain; without this section records are chained but not sealed'),
-      log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
-      links: z.array(z.discriminatedUnion('type', [tcpLinkConfig, serialLinkConfig, modbusRtuLinkConfig, modbusTcpLinkConfig])).default([]),
+      log: z
+        .object({
+          level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+          format: z
+            .enum(['auto', 'json', 'pretty'])
+            .default('auto')
+            .describe('auto: readable lines on a terminal, JSON lines otherwise (systemd, Docker, pipes); pretty: always readable'),
+        })
+        .strict()
+        .prefault({}),
+      links: z.array(z.discriminatedUnion('type', [tcpLinkConfig, serialLinkConfig, modbusRtuLinkConfig, modbusTcpLinkConfig, prologixLinkConfig])).default([]),
       devices: z.array(device).default([]),
       simulators: z.array(simulator).default([]),
       standards: standardsConfig,
@@ -175,7 +205,8 @@ export type LinkConfigEntry =
   | z.infer<typeof tcpLinkConfig>
   | z.infer<typeof serialLinkConfig>
   | z.infer<typeof modbusRtuLinkConfig>
-  | z.infer<typeof modbusTcpLinkConfig>;
+  | z.infer<typeof modbusTcpLinkConfig>
+  | z.infer<typeof prologixLinkConfig>;
 
 /** The validated configuration. Device and simulator options stay loosely typed here: each driver
  *  and simulator validated and typed its own part. */
@@ -189,10 +220,12 @@ export interface Config {
     generateOperatorToken: boolean;
     cors: { origins: string[] };
     tls?: { cert: string; key: string };
+    hostNames: string[];
+    maxEventStreams: number;
   };
   journal: { path?: string; retention: number; commitInterval: number; maxSize?: number; fullPolicy: 'stop' | 'drop_oldest' };
   integrity?: { keyFile?: string; generateKey: boolean; sealEvery: { records: number; interval: number } };
-  log: { level: string };
+  log: { level: string; format?: 'auto' | 'json' | 'pretty' };
   links: LinkConfigEntry[];
   devices: DeviceConfig[];
   simulators: SimulatorConfig[];

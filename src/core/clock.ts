@@ -11,6 +11,15 @@ export interface Clock {
 /** Node's timers take at most 2^31 − 1 ms; a longer delay would fire after 1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * A delay Node's setTimeout honours: clamped to 0..MAX_TIMER_MS (NaN: 0). For one-shot timeouts
+ * and wake-ups whose owner re-checks when it fires; long waits use `Clock.sleep`, which chunks.
+ */
+export function timerMs(ms: number): number {
+  if (!(ms > 0)) return 0;
+  return Math.min(ms, MAX_TIMER_MS);
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),

@@ -38,6 +38,9 @@ interface DefinitionBase<C> {
   description: string;
   /** Its part of the YAML (the device's `options`), validated with the rest of the configuration. */
   config: z.ZodType<C, any>;
+  /** The channel names a device with these (validated) options can give, when the driver knows
+   *  them: check-config refuses a standard that names another channel of the device. */
+  channels?(cfg: C): readonly string[];
 }
 
 export interface LineDriverDefinition<C = any> extends DefinitionBase<C> {

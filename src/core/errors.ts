@@ -16,6 +16,7 @@ export const ERROR_CATALOGUE = {
   TG_JOURNAL_FULL: { retryable: true, fatal: false, message: 'the journal reached its size cap' },
   TG_ABORTED: { retryable: false, fatal: false, message: 'the operation was aborted' },
   TG_SIMULATOR: { retryable: false, fatal: true, message: 'a simulator could not start' },
+  TG_ALREADY_RUNNING: { retryable: false, fatal: true, message: 'another gateway already runs on this journal' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

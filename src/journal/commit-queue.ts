@@ -13,11 +13,16 @@
  *   IMMEDIATE transaction inserts the rows. On failure the chain head and lastSeq are put back and
  *   every record of the batch is rejected (SQLITE_FULL becomes TgError TG_JOURNAL_FULL). A draft
  *   that cannot be hashed is rejected alone before the transaction and consumes no seq.
+ * - `commitWith(work)` runs `work` inside the next commit's transaction (at once, synchronously,
+ *   when no commit is running), in queue order, and commits the draft it returns in that same
+ *   transaction: e.g. the disk cap's delete and the `gap` event that names what it deleted, so no
+ *   crash can separate them. `work` runs in a savepoint: if it throws, what it did is undone and
+ *   only its own promise rejects. Its `after` runs once the transaction has committed.
  * - Listeners run after a successful commit, with the batch's records in seq order; a throwing
  *   listener is logged and skipped. The records' objects are released after the last listener
  *   (StoredRecord.release): a listener that keeps a record must take `.record` while it runs.
  */
-import type { Clock } from '../core/clock.js';
+import { timerMs, type Clock } from '../core/clock.js';
 import { TgError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { RECORD_VERSION, type EventRecord, type JournalRecord } from '../core/types.js';
@@ -29,8 +34,14 @@ import { StoredRecord } from './stored.js';
 type Head = { seq: number; hash: string };
 type DraftSource = Draft | ((head: Head) => Draft);
 
+/** What `commitWith` runs inside the commit's transaction: its draft (if any) is committed with
+ *  it; `after` runs once the transaction has committed. */
+export type TransactionWork = (head: Head) => { draft?: Draft; after?: () => void } | undefined;
+
 interface Pending {
   draft: DraftSource;
+  /** Set for `commitWith`: runs in the transaction, before `draft` (unused) is linked. */
+  work?: TransactionWork;
   resolve: (r: JournalRecord) => void;
   reject: (err: unknown) => void;
 }
@@ -72,15 +83,21 @@ export class CommitQueue {
   #listeners: ((records: StoredRecord[]) => void)[] = [];
   #stats: CommitStats = { batches: 0, failedBatches: 0, lastBatchSize: 0, lastCommitMs: 0, lastCommitAt: null };
 
+  readonly #transaction: (fn: () => void) => void;
+  readonly #savepoint: <T>(fn: () => T) => T;
+
   constructor(o: CommitQueueOptions) {
     this.#o = o;
     this.#lastSeq = o.lastSeq;
     this.#records = o.records;
     const insert = o.db.prepare('INSERT INTO records (seq, kind, time, device, body, hash) VALUES (?, ?, ?, ?, ?, ?)');
-    const tx = o.db.transaction((rows: Row[]) => {
+    this.#insertAll = (rows) => {
       for (const row of rows) insert.run(row);
-    });
-    this.#insertAll = (rows) => tx.immediate(rows);
+    };
+    const tx = o.db.transaction((fn: () => void) => fn());
+    this.#transaction = (fn) => tx.immediate(fn);
+    // Nested inside the commit's transaction, better-sqlite3 makes this a SAVEPOINT.
+    this.#savepoint = (fn) => o.db.transaction(fn)();
   }
 
   get lastSeq(): number {
@@ -123,6 +140,18 @@ export class CommitQueue {
     return promise;
   }
 
+  /** Runs `work` in the next commit's transaction, now when no commit is running (see the
+   *  contract). Resolves with the record of its draft, or undefined when it returned none. */
+  commitWith(work: TransactionWork): Promise<JournalRecord | undefined> {
+    if (this.#stopped) return Promise.reject(this.#stopped);
+    const promise = new Promise<JournalRecord | undefined>((resolve, reject) =>
+      this.#queue.push({ draft: NO_DRAFT, work, resolve: resolve as (r: JournalRecord) => void, reject }),
+    );
+    if (!this.#committing) this.#commit();
+    else this.#schedule();
+    return promise;
+  }
+
   /** Commit everything queued now (in batches of at most batchSize); rejects with the first
    *  failed batch's error. */
   flush(): Promise<void> {
@@ -152,7 +181,7 @@ export class CommitQueue {
       this.#commit();
     };
     if (this.#o.commitIntervalMs > 0) {
-      const t = setTimeout(run, this.#o.commitIntervalMs);
+      const t = setTimeout(run, timerMs(this.#o.commitIntervalMs));
       this.#timer = () => clearTimeout(t);
     } else {
       const t = setImmediate(run);
@@ -174,42 +203,79 @@ export class CommitQueue {
     const started = this.#o.clock.monotonic();
     const { chain, gateway, lab } = this.#o;
     const startHead = chain.head;
-    const records: StoredRecord[] = [];
-    const owners: Pending[] = [];
-    const rows: Row[] = [];
+    let records: StoredRecord[] = [];
+    let owners: Pending[] = [];
+    let afters: (() => void)[] = [];
+    let emptyWorks: Pending[] = [];
     let seq = this.#lastSeq;
     try {
-      for (const p of batch) {
-        let linked: LinkedRecord;
-        try {
-          const draft = typeof p.draft === 'function' ? p.draft({ seq, hash: chain.head }) : p.draft;
-          linked = chain.linkInPlace(unhashed(seq + 1, gateway, lab, draft));
-        } catch (err) {
-          p.reject(err); // this record only: it has no canonical form, or its seal could not be built
-          continue;
+      // Linking and inserting happen in one IMMEDIATE transaction: work done by `commitWith`
+      // (deletes) and the records that follow it commit together or not at all. A draft that
+      // cannot be linked is rejected alone and takes no seq.
+      const link = () => {
+        records = [];
+        owners = [];
+        afters = [];
+        emptyWorks = [];
+        seq = this.#lastSeq;
+        const rows: Row[] = [];
+        for (const p of batch) {
+          let linked: LinkedRecord;
+          try {
+            if (p.work) {
+              // The work and the linking of its draft in one savepoint: a draft that cannot be
+              // linked undoes the work too (no delete without its gap event).
+              const done = this.#savepoint(() => {
+                const out = p.work!({ seq, hash: chain.head });
+                return { after: out?.after, linked: out?.draft ? chain.linkInPlace(unhashed(seq + 1, gateway, lab, out.draft)) : undefined };
+              });
+              if (done.after) afters.push(done.after);
+              if (!done.linked) {
+                emptyWorks.push(p);
+                continue;
+              }
+              linked = done.linked;
+            } else {
+              const draft = typeof p.draft === 'function' ? p.draft({ seq, hash: chain.head }) : p.draft;
+              linked = chain.linkInPlace(unhashed(seq + 1, gateway, lab, draft));
+            }
+          } catch (err) {
+            p.reject(err); // this record only: it has no canonical form, or its seal or work failed
+            continue;
+          }
+          seq += 1;
+          const { record, body, digest } = linked;
+          const device = record.kind === 'acquisition' ? record.device : record.kind === 'reading' ? null : (record.event.device ?? null);
+          rows.push([seq, KIND_CODE[record.kind === 'reading' ? 'acquisition' : record.kind], record.time, device, body, digest]);
+          records.push(new StoredRecord(seq, record.kind === 'reading' ? 'acquisition' : record.kind, record.time, body, record.hash, record));
+          owners.push(p);
         }
-        seq += 1;
-        const { record, body, digest } = linked;
-        const device = record.kind === 'acquisition' ? record.device : record.kind === 'reading' ? null : (record.event.device ?? null);
-        rows.push([seq, KIND_CODE[record.kind === 'reading' ? 'acquisition' : record.kind], record.time, device, body, digest]);
-        records.push(new StoredRecord(seq, record.kind === 'reading' ? 'acquisition' : record.kind, record.time, body, record.hash, record));
-        owners.push(p);
-      }
-      if (rows.length === 0) return undefined;
-      try {
         this.#insertAll(rows);
+      };
+      try {
+        this.#transaction(link);
       } catch (cause) {
         chain.reset(startHead);
         const err = asJournalError(cause);
         this.#stats.failedBatches += 1;
-        this.#o.log.error({ err, firstSeq: this.#lastSeq + 1, size: rows.length }, 'journal commit failed; batch rejected');
+        this.#o.log.error({ err, firstSeq: this.#lastSeq + 1, size: owners.length }, 'journal commit failed; batch rejected');
         for (const p of owners) p.reject(err);
+        for (const p of emptyWorks) p.reject(err);
         return err;
       }
+      for (const after of afters) {
+        try {
+          after();
+        } catch (err) {
+          this.#o.log.warn({ err }, 'journal: work after a commit threw; ignored');
+        }
+      }
+      for (const p of emptyWorks) p.resolve(undefined as unknown as JournalRecord);
+      if (records.length === 0) return undefined;
       this.#lastSeq = seq;
-      this.#records += rows.length;
+      this.#records += records.length;
       this.#stats.batches += 1;
-      this.#stats.lastBatchSize = rows.length;
+      this.#stats.lastBatchSize = records.length;
       this.#stats.lastCommitMs = this.#o.clock.monotonic() - started;
       this.#stats.lastCommitAt = this.#o.clock.now();
       for (let i = 0; i < owners.length; i++) owners[i]!.resolve(records[i]!.record);
@@ -229,6 +295,9 @@ export class CommitQueue {
     }
   }
 }
+
+/** The placeholder draft of a `commitWith` entry (its work gives the real one). */
+const NO_DRAFT: Draft = { kind: 'event', time: 0, event: { type: 'none', time: 0, severity: 'info', message: '' } };
 
 /** The record a draft becomes at `seq`, its keys in one fixed order (one hidden class). */
 function unhashed(seq: number, gateway: string, lab: string, d: Draft): UnhashedRecord & { prevHash: string } {

@@ -2,36 +2,45 @@
  * Bounded disk: the journal's size cap, its full policy, and the retention schedule.
  *
  * Contract:
- * - The measured size is the database's used pages ((page_count - freelist_count) * page_size).
- *   It is checked after every commit, every cursor move and retention run (coalesced on the next
- *   turn of the event loop), and every second while the journal is full; the file may overshoot
- *   the cap by about one commit batch. The WAL is bounded separately (journal_size_limit).
+ * - The measured size is everything the journal keeps on disk: the database's used pages
+ *   ((page_count - freelist_count) * page_size) plus the WAL and its index (-wal, -shm files).
+ *   The WAL is kept small beside the cap: a checkpoint runs once it holds about 1/16 of the cap
+ *   (wal_autocheckpoint, at most SQLite's default of 1000 pages), it is truncated back to that
+ *   size after each (journal_size_limit), and a checkpoint follows every delete so the freed pages
+ *   leave the file. The size is checked after every commit, every cursor move and retention run
+ *   (coalesced on the next turn of the event loop), and every second while the journal is full;
+ *   the files may overshoot the cap by about one commit batch (and by what a reader in another
+ *   process pins in the WAL while it reads).
  * - At the cap, records every registered sink has delivered are deleted first (the oldest prefix,
  *   down to LOW_WATER of the cap), even if younger than the retention age: they are safe at their
  *   destinations, and keeping them would stop acquisition. With no sink registered nothing counts
  *   as delivered (the journal is the only copy).
  * - If still at the cap, the data at stake is undelivered and the policy applies:
  *   - `drop_oldest`: the oldest records are deleted down to LOW_WATER and one `gap` event (alarm)
- *     is journaled with the dropped seq range, the count and the sink cursors. The sinks forward it
- *     like any record, so the platform can account for every missing seq. When an older gap event
- *     is itself dropped, the new one takes over its range and count, so a sink that was away the
- *     whole time still learns of every drop.
- *   - `stop`: a `journal_full` event (alarm) is journaled and new readings wait (acquisition's
- *     back-pressure pauses the device loops) until space is freed below LOW_WATER by sinks
- *     catching up; then `journal_resumed` is journaled with the pause length and the count of
- *     readings refused meanwhile. At most MAX_HELD readings wait; beyond that each is refused at
- *     once with TG_JOURNAL_FULL and counted.
+ *     is journaled with the dropped seq range, the count and the sink cursors, in the same
+ *     transaction as the delete (CommitQueue.commitWith): a crash cannot keep one without the
+ *     other. The sinks forward it like any record, so the platform can account for every missing
+ *     seq. When an older gap event is itself dropped, the new one takes over its range and count,
+ *     so a sink that was away the whole time still learns of every drop.
+ *   - `stop`: a `journal_full` event (alarm) is journaled and acquisition pauses: device loops
+ *     ask `whenAdmitting()` before each poll and wait (polling nothing) until space is freed below
+ *     LOW_WATER by sinks catching up; then `journal_resumed` is journaled with the pause length
+ *     and the count of readings refused meanwhile. A reading taken just before the pause waits in
+ *     `admit()`; at most MAX_HELD wait there, beyond that each is refused with TG_JOURNAL_FULL and
+ *     counted, as are lines a streaming device sends during the pause (`refusedWhilePaused`).
  * - Events and seals are never held or refused by the cap (they are few, and the cap's own events
  *   must get through). Nothing is ever lost silently: every drop and refusal is counted in `stats`
  *   and journaled.
  * - Deletion is always a prefix of the sequence, with the anchor kept in `meta` exactly as
  *   retention does (retention.ts), so the remaining records stay one verifiable chain.
  */
+import { statSync } from 'node:fs';
 import type { Logger } from '../core/logger.js';
 import { TgError } from '../core/errors.js';
 import type { EventRecord, GatewayEvent } from '../core/types.js';
-import { KIND_CODE } from './records.js';
-import { deletePrefix } from './retention.js';
+import type { TransactionWork } from './commit-queue.js';
+import { eventDraft, KIND_CODE } from './records.js';
+import { deletePrefix, deletePrefixIn } from './retention.js';
 import type { SqliteDb } from './schema.js';
 
 export type FullPolicy = 'stop' | 'drop_oldest';
@@ -57,11 +66,18 @@ export interface DiskCapHost {
   forget(n: number, upToSeq: number): void;
   /** Journal an event (never held by the cap). */
   appendEvent(e: GatewayEvent): Promise<unknown>;
+  /** Run `work` in a commit's transaction with the draft it returns (CommitQueue.commitWith). */
+  commitWith(work: TransactionWork): Promise<unknown>;
+  /** Clock provenance for an event journaled through commitWith. */
+  clock(): 'yes' | 'no' | 'unknown';
 }
 
 export interface DiskCapStats {
   maxBytes: number;
+  /** What the journal keeps on disk: used pages, WAL and WAL index. */
   usedBytes: number;
+  /** Of which the WAL and its index. */
+  walBytes: number;
   policy: FullPolicy;
   /** `stop` only: readings are waiting for space. */
   full: boolean;
@@ -84,6 +100,9 @@ export class DiskCap {
   #scheduled: NodeJS.Immediate | undefined;
   #poll: NodeJS.Timeout | undefined;
   #held: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  /** Device loops waiting to poll again (whenAdmitting). */
+  #paused: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  readonly #files: string[];
   #fullSince: number | null = null;
   #refusedWhileFull = 0;
   #stopped = false;
@@ -97,9 +116,12 @@ export class DiskCap {
     this.#maxBytes = options.maxBytes;
     this.#policy = options.policy;
     this.#pageSize = host.db.pragma('page_size', { simple: true }) as number;
-    // Truncate the WAL back to this after checkpoints, so it cannot grow unseen beside the cap.
-    const walLimit = Math.max(1 << 20, Math.min(64 << 20, Math.floor(options.maxBytes / 8)));
-    host.db.pragma(`journal_size_limit = ${walLimit}`);
+    // The WAL's share of the cap: checkpoint once it holds that much, and truncate it back to it.
+    const walBudget = Math.max(2 * this.#pageSize, Math.min(64 << 20, Math.floor(options.maxBytes / 16)));
+    host.db.pragma(`journal_size_limit = ${walBudget}`);
+    host.db.pragma(`wal_autocheckpoint = ${Math.max(2, Math.min(1000, Math.floor(walBudget / this.#pageSize)))}`);
+    const name = (host.db as { name?: string }).name;
+    this.#files = name && name !== ':memory:' && !host.db.memory ? [`${name}-wal`, `${name}-shm`] : [];
   }
 
   get full(): boolean {
@@ -107,15 +129,32 @@ export class DiskCap {
   }
 
   usedBytes(): number {
+    return this.#pagesBytes() + this.#walBytes();
+  }
+
+  #pagesBytes(): number {
     const pages = this.#h.db.pragma('page_count', { simple: true }) as number;
     const free = this.#h.db.pragma('freelist_count', { simple: true }) as number;
     return (pages - free) * this.#pageSize;
+  }
+
+  #walBytes(): number {
+    let n = 0;
+    for (const f of this.#files) {
+      try {
+        n += statSync(f).size;
+      } catch {
+        // not there (yet)
+      }
+    }
+    return n;
   }
 
   stats(): DiskCapStats {
     return {
       maxBytes: this.#maxBytes,
       usedBytes: this.usedBytes(),
+      walBytes: this.#walBytes(),
       policy: this.#policy,
       full: this.full,
       held: this.#held.length,
@@ -133,6 +172,21 @@ export class DiskCap {
       return Promise.reject(new TgError('TG_JOURNAL_FULL', `the journal reached its cap of ${this.#maxBytes} bytes (policy stop)`));
     }
     return new Promise<void>((resolve, reject) => this.#held.push({ resolve, reject }));
+  }
+
+  /**
+   * Before a device polls: undefined to go ahead, else (policy `stop`, journal full) a promise
+   * that resolves when acquisition may resume, or rejects when the journal closes.
+   */
+  whenAdmitting(): Promise<void> | undefined {
+    if (!this.full) return undefined;
+    return new Promise<void>((resolve, reject) => this.#paused.push({ resolve, reject }));
+  }
+
+  /** A streaming device's reading arrived while paused and was not kept: counted as refused. */
+  refusedWhilePaused(n = 1): void {
+    this.#stats.refused += n;
+    this.#refusedWhileFull += n;
   }
 
   /** Check on the next turn of the event loop (calls within one turn coalesce). */
@@ -155,6 +209,7 @@ export class DiskCap {
       if (trimmed.deleted > 0) {
         this.#stats.trimmed += trimmed.deleted;
         this.#h.log.info({ deleted: trimmed.deleted, upTo: trimmed.last }, 'journal cap: deleted delivered records before their retention age');
+        this.#checkpoint();
         used = this.usedBytes();
       }
     }
@@ -172,50 +227,101 @@ export class DiskCap {
     this.#stopped = true;
     if (this.#scheduled) clearImmediate(this.#scheduled);
     clearInterval(this.#poll);
-    const held = this.#held;
+    const held = [...this.#held, ...this.#paused];
     this.#held = [];
+    this.#paused = [];
     for (const h of held) h.reject(reason);
   }
 
+  /** Moves the WAL into the database without waiting for readers: freed pages leave the file and
+   *  the WAL can start over (and be truncated to its budget). */
+  #checkpoint(): void {
+    try {
+      this.#h.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (err) {
+      this.#h.log.debug({ err }, 'journal cap: checkpoint failed');
+    }
+  }
+
   #drop(target: number): void {
-    // Earlier gap events that are dropped now would take their news with them: the new gap event
-    // takes over their ranges and counts (the dropped seqs always form one prefix).
+    // The delete and the gap event that names it commit in one transaction (commitWith), so a
+    // crash between them cannot lose the record of which seqs were dropped.
+    const work: TransactionWork = () => {
+      const dropped = this.#dropInTransaction(target);
+      if (!dropped) return undefined;
+      const { event, first, last, deleted } = dropped;
+      return {
+        draft: { ...eventDraft(event, 'event'), clock: this.#h.clock() },
+        after: () => {
+          this.#h.forget(deleted, last);
+          this.#stats.dropped += deleted;
+          this.#stats.gaps += 1;
+          this.#h.log.error({ firstSeq: first, lastSeq: last, count: deleted }, 'journal full: dropped undelivered records');
+          this.#h.db.pragma('incremental_vacuum');
+          this.#checkpoint();
+        },
+      };
+    };
+    this.#h.commitWith(work).catch((err: unknown) => this.#h.log.error({ err }, 'journal cap: could not drop records'));
+  }
+
+  /** Inside the commit's transaction: deletes the oldest records down to `target` and builds the
+   *  gap event for them (absorbing the earlier gap events it deletes). */
+  #dropInTransaction(target: number): { event: GatewayEvent; first: number; last: number; deleted: number } | undefined {
+    const db = this.#h.db;
     const earlier: { firstSeq: number; count: number }[] = [];
-    const gapEvents = this.#h.db.prepare(`SELECT body FROM records WHERE seq BETWEEN ? AND ? AND kind = ${KIND_CODE.event}`).pluck();
-    const dropped = this.#deleteDownTo(target, Number.POSITIVE_INFINITY, (from, upTo) => {
+    const gapEvents = db.prepare(`SELECT body FROM records WHERE seq BETWEEN ? AND ? AND kind = ${KIND_CODE.event}`).pluck();
+    const firstSeq = db.prepare('SELECT MIN(seq) FROM records').pluck();
+    const count = db.prepare('SELECT COUNT(*) FROM records').pluck();
+    let deleted = 0;
+    let first = 0;
+    let last = 0;
+    let used = this.usedBytes();
+    const records0 = count.get() as number;
+    // Pages only free up when they empty: allow twice the estimate, never the whole journal by
+    // accident of page accounting.
+    const budget = 2 * Math.ceil((used - target) / Math.max(1, used / Math.max(1, records0))) + 100;
+    while (used > target && deleted < budget) {
+      const from = firstSeq.get() as number | null;
+      const records = records0 - deleted;
+      if (from === null || records <= 0) break;
+      const rows = Math.min(MAX_ROWS_PER_STEP, budget - deleted, Math.max(1, Math.ceil((used - target) / Math.max(1, used / records))));
+      const upTo = Math.min(from + rows - 1, this.#h.lastSeq());
       for (const body of gapEvents.all(from, upTo) as string[]) {
         if (!body.includes('"type":"gap"')) continue;
         const data = (JSON.parse(body) as EventRecord).event?.data as { firstSeq?: unknown; count?: unknown } | undefined;
         if (typeof data?.firstSeq === 'number' && typeof data.count === 'number') earlier.push({ firstSeq: data.firstSeq, count: data.count });
       }
-    });
-    if (dropped.deleted === 0) return;
-    this.#stats.dropped += dropped.deleted;
-    this.#stats.gaps += 1;
-    const { last, deleted } = dropped;
-    const first = Math.min(dropped.first, ...earlier.map((e) => e.firstSeq));
-    const count = deleted + earlier.reduce((n, e) => n + e.count, 0);
+      const n = deletePrefixIn(db, upTo).deleted;
+      if (n === 0) break;
+      if (deleted === 0) first = from;
+      deleted += n;
+      last = upTo;
+      used = this.#pagesBytes() + this.#walBytes();
+    }
+    if (deleted === 0) return undefined;
+    const firstOfAll = Math.min(first, ...earlier.map((e) => e.firstSeq));
+    const total = deleted + earlier.reduce((n, e) => n + e.count, 0);
     const event: GatewayEvent = {
       type: 'gap',
       severity: 'alarm',
       time: this.#h.now(),
-      message: `journal full (cap ${this.#maxBytes} bytes): dropped ${deleted} undelivered record(s), seq ${dropped.first}..${last} (policy drop_oldest)`,
+      message: `journal full (cap ${this.#maxBytes} bytes): dropped ${deleted} undelivered record(s), seq ${first}..${last} (policy drop_oldest)`,
       // firstSeq..lastSeq: every seq in it that a sink has not delivered is gone for good; count:
       // how many records that is in all (this drop plus the earlier gaps it absorbs).
       data: {
         reason: 'journal_full',
         policy: 'drop_oldest',
-        firstSeq: first,
+        firstSeq: firstOfAll,
         lastSeq: last,
-        count,
+        count: total,
         dropped: deleted,
         ...(earlier.length > 0 ? { absorbedGaps: earlier.length } : {}),
         maxBytes: this.#maxBytes,
         cursors: this.#h.cursors(),
       },
     };
-    this.#h.log.error({ firstSeq: first, lastSeq: last, count: deleted }, 'journal full: dropped undelivered records');
-    this.#journal(event);
+    return { event, first, last, deleted };
   }
 
   #enterFull(used: number): void {
@@ -235,10 +341,11 @@ export class DiskCap {
   #leaveFull(used: number): void {
     const pausedMs = this.#h.now() - (this.#fullSince ?? this.#h.now());
     const refused = this.#refusedWhileFull;
-    const held = this.#held;
+    const held = [...this.#held, ...this.#paused];
     this.#fullSince = null;
     clearInterval(this.#poll);
     this.#held = [];
+    this.#paused = [];
     this.#h.log.warn({ pausedMs, refused, resumed: held.length }, 'journal below its cap again: acquisition resumes');
     this.#journal({
       type: 'journal_resumed',

@@ -149,6 +149,8 @@ export class Journal {
           cursors: () => this.#cursors.all().map(({ name, seq }) => ({ name, seq })),
           forget: (n, upTo) => this.#forget(n, upTo),
           appendEvent: (e) => this.appendEvent(e),
+          commitWith: (work) => this.#queue.commitWith(work),
+          clock: () => this.#clockSync.state(),
         },
         { maxBytes: opts.maxSizeBytes, policy: opts.fullPolicy ?? 'stop' },
       );
@@ -217,6 +219,25 @@ export class Journal {
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /**
+   * Before a device polls: undefined to go ahead, or (the disk cap full under policy `stop`) a
+   * promise that resolves when acquisition may resume. Rejects when the journal closes.
+   */
+  whenAdmitting(): Promise<void> | undefined {
+    if (this.#closed || this.#readonly) return undefined;
+    return this.#cap?.whenAdmitting();
+  }
+
+  /** Acquisition is paused: the disk cap is full under policy `stop` (see whenAdmitting). */
+  get acquisitionPaused(): boolean {
+    return this.#cap?.full ?? false;
+  }
+
+  /** A streaming device's reading that arrived during a pause and was not kept. */
+  refusedWhilePaused(n = 1): void {
+    this.#cap?.refusedWhilePaused(n);
   }
 
   /** Commit everything queued now. Rejects with the batch's error if that commit failed. */
@@ -300,7 +321,7 @@ export class Journal {
       records: this.#queue.records,
       firstSeq: this.#queries.firstSeq(),
       lastSeq: this.#queue.lastSeq,
-      sizeBytes: fileSize(this.path) + fileSize(`${this.path}-wal`),
+      sizeBytes: fileSize(this.path) + fileSize(`${this.path}-wal`) + fileSize(`${this.path}-shm`),
     };
   }
 

@@ -61,7 +61,7 @@ export function deletePrefix(db: SqliteDb, upTo: number): RetentionResult {
 }
 
 /** The delete itself, inside the caller's transaction: the last deleted record becomes the anchor. */
-function deletePrefixIn(db: SqliteDb, upTo: number): RetentionResult {
+export function deletePrefixIn(db: SqliteDb, upTo: number): RetentionResult {
   const last = db.prepare('SELECT seq, hash FROM records WHERE seq <= ? ORDER BY seq DESC LIMIT 1').get(upTo) as
     | { seq: number; hash: Buffer }
     | undefined;

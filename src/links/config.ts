@@ -5,12 +5,15 @@ export const terminator = z.enum(['LF', 'CR', 'CRLF']);
 export type Terminator = z.infer<typeof terminator>;
 export const TERMINATOR_TEXT: Record<Terminator, string> = { LF: '\n', CR: '\r', CRLF: '\r\n' };
 
+const HOUR = 3_600_000;
+
 export const reconnect = z
   .object({
-    initial: duration().default(500),
-    max: duration().default(30_000),
+    initial: duration({ min: 1, max: 24 * HOUR }).default(500),
+    max: duration({ min: 1, max: 24 * HOUR }).default(30_000),
   })
   .strict()
+  .refine((r) => r.max >= r.initial, { message: 'must be at least `initial`', path: ['max'] })
   .default({ initial: 500, max: 30_000 })
   .describe('reconnect backoff: exponential with jitter from `initial` doubling up to `max`');
 
@@ -30,7 +33,7 @@ export const tcpLinkConfig = z
       .string()
       .optional()
       .describe('instead of host and port: the id of an in-process simulator of this configuration'),
-    connectTimeout: duration().default(5000),
+    connectTimeout: duration({ min: 1, max: HOUR }).default(5000),
     ...lineFraming,
   })
   .strict()

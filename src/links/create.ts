@@ -6,8 +6,10 @@ import { SerialLineLink } from './serial.js';
 import { TcpLineLink, type TcpEndpoint } from './tcp.js';
 import type { Link } from './types.js';
 import { createModbusLink, type ModbusLinkConfig } from './modbus/create.js';
+import { PrologixLink } from './prologix.js';
+import type { PrologixLinkConfig } from './prologix-config.js';
 
-export type LinkConfig = TcpLinkConfig | SerialLinkConfig | ModbusLinkConfig;
+export type LinkConfig = TcpLinkConfig | SerialLinkConfig | ModbusLinkConfig | PrologixLinkConfig;
 
 export interface LinkDeps {
   clock: Clock;
@@ -19,6 +21,11 @@ export interface LinkDeps {
 /** Builds a link from its configuration. Nothing is opened until `start()`. */
 export function createLink(cfg: LinkConfig, deps: LinkDeps): Link {
   if (cfg.type === 'modbus-rtu' || cfg.type === 'modbus-tcp') return createModbusLink(cfg, deps);
+  if (cfg.type === 'prologix') {
+    const endpoint = cfg.simulator ? deps.simulatorEndpoint?.(cfg.simulator) : { host: cfg.host!, port: cfg.port };
+    if (!endpoint) throw new TgError('TG_CONFIG_INVALID', `link ${cfg.id}: simulator "${cfg.simulator}" is not running`);
+    return new PrologixLink(cfg, endpoint, { clock: deps.clock, log: deps.log });
+  }
   const base = {
     id: cfg.id,
     type: cfg.type,

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { Clock } from '../core/clock.js';
+import { timerMs, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { Backoff } from '../core/backoff.js';
 import { TgError, isAbort } from '../core/errors.js';
@@ -19,8 +19,10 @@ export interface StreamLineLinkOptions {
 
 /** Lines kept when nobody reads (a streaming sensor with no reader); older ones are dropped. */
 const MAX_QUEUED_LINES = 1000;
-/** A partial line longer than this (binary noise, wrong baud rate, wrong terminator) is dropped. */
-const MAX_LINE_CHARS = 64 * 1024;
+/** ... and at most this many characters in all. */
+const MAX_QUEUED_CHARS = 1024 * 1024;
+/** A line longer than this (binary noise, wrong baud rate, wrong terminator) is dropped whole. */
+export const MAX_LINE_CHARS = 64 * 1024;
 /** How long a dropped stream may take to release its socket or port before we reopen anyway. */
 const RELEASE_TIMEOUT_MS = 2000;
 
@@ -29,24 +31,100 @@ const RELEASE_TIMEOUT_MS = 2000;
  * tick its bytes arrive, before the stream's 'close', and a partial line is never flushed as a
  * line when the stream ends (a piped ReadlineParser does both wrong: it flushes the torn tail on
  * 'end' and may emit lines after the stream closed).
+ *
+ * Bounded whatever arrives: a partial line is kept as a list of chunks (each chunk is searched
+ * once, so a device trickling bytes without a terminator costs linear time), and a line that
+ * grows beyond `maxLine` characters is dropped whole: its bytes so far are released at once and
+ * the rest of it, up to the next terminator, is skipped (counted in `dropped`), so its tail is
+ * never taken for a line of its own.
  */
-class LineSplitter {
-  private buffer = '';
-  constructor(private readonly delimiter: string) {}
+export class LineSplitter {
+  private parts: string[] = [];
+  private length = 0;
+  private skipping = false;
+  /** Lines dropped for being too long. */
+  dropped = 0;
+
+  constructor(
+    private readonly delimiter: string,
+    private readonly maxLine = MAX_LINE_CHARS,
+  ) {}
+
+  /** Characters held in the partial line now (at most maxLine plus the delimiter's length - 1). */
+  get buffered(): number {
+    return this.length;
+  }
 
   push(chunk: string): string[] {
-    this.buffer += chunk;
-    if (!this.buffer.includes(this.delimiter)) {
-      if (this.buffer.length > MAX_LINE_CHARS) this.buffer = '';
-      return [];
+    const d = this.delimiter;
+    let text = chunk;
+    // A delimiter split across chunks (the CR of a CRLF ends the last one): search from its start.
+    if (d.length > 1 && this.length > 0) {
+      const carry = this.takeTail(d.length - 1);
+      text = carry + text;
     }
-    const parts = this.buffer.split(this.delimiter);
-    this.buffer = parts.pop() ?? '';
-    return parts;
+    const lines: string[] = [];
+    let start = 0;
+    for (let at = text.indexOf(d); at >= 0; at = text.indexOf(d, start)) {
+      const piece = text.slice(start, at);
+      start = at + d.length;
+      const total = this.length + piece.length;
+      if (this.skipping || total > this.maxLine) {
+        if (!this.skipping) this.dropped++;
+        this.skipping = false;
+      } else {
+        lines.push(this.length === 0 ? piece : this.parts.join('') + piece);
+      }
+      this.parts = [];
+      this.length = 0;
+    }
+    if (start < text.length) this.hold(text.slice(start));
+    return lines;
   }
 
   clear(): void {
-    this.buffer = '';
+    this.parts = [];
+    this.length = 0;
+    this.skipping = false;
+  }
+
+  private hold(rest: string): void {
+    // A partial line may end with the start of a split delimiter (the CR of a CRLF).
+    if (!this.skipping && this.length + rest.length > this.maxLine + this.delimiter.length - 1) {
+      this.dropped++;
+      this.skipping = true;
+    }
+    if (this.skipping) {
+      // Only what could be the start of a split delimiter is kept.
+      this.parts = [];
+      this.length = 0;
+      const keep = rest.slice(-(this.delimiter.length - 1) || rest.length);
+      if (this.delimiter.length > 1 && keep.length > 0) {
+        this.parts.push(keep);
+        this.length = keep.length;
+      }
+      return;
+    }
+    this.parts.push(rest);
+    this.length += rest.length;
+  }
+
+  /** Removes and returns the last `n` characters of the partial line (without joining it all). */
+  private takeTail(n: number): string {
+    let tail = '';
+    while (tail.length < n && this.parts.length > 0) {
+      const last = this.parts.pop()!;
+      const need = n - tail.length;
+      if (last.length <= need) {
+        tail = last + tail;
+        this.length -= last.length;
+      } else {
+        tail = last.slice(-need) + tail;
+        this.parts.push(last.slice(0, last.length - need));
+        this.length -= need;
+      }
+    }
+    return tail;
   }
 }
 
@@ -69,6 +147,7 @@ export abstract class StreamLineLink implements LineLink {
   private stream: Duplex | undefined;
   private splitter: LineSplitter;
   private queue: ReceivedLine[] = [];
+  private queuedChars = 0;
   private readers: { resolve: (l: ReceivedLine) => void; reject: (e: Error) => void }[] = [];
   /** Rejecters of writes whose callback has not come yet. */
   private writes = new Set<(e: Error) => void>();
@@ -138,7 +217,7 @@ export abstract class StreamLineLink implements LineLink {
       };
       const timer = setTimeout(
         () => waiter.reject(new TgError('TG_LINK_DOWN', `${this.address()}${this.lastError ? ` (${this.lastError})` : ''}`)),
-        timeoutMs,
+        timerMs(timeoutMs),
       );
       const onAbort = () => waiter.reject(new TgError('TG_ABORTED'));
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -166,7 +245,13 @@ export abstract class StreamLineLink implements LineLink {
   /** Drops queued lines and a partial line: anything received before now is stale. */
   private discardInput(): void {
     this.queue = [];
+    this.queuedChars = 0;
     this.splitter.clear();
+  }
+
+  /** What the link holds of the input now: each part is bounded (see the constants above). */
+  inputBacklog(): { lines: number; chars: number; partial: number; dropped: number } {
+    return { lines: this.queue.length, chars: this.queuedChars, partial: this.splitter.buffered, dropped: this.splitter.dropped };
   }
 
   private write(text: string): Promise<void> {
@@ -192,7 +277,10 @@ export abstract class StreamLineLink implements LineLink {
   private readLine(timeoutMs: number, signal?: AbortSignal): Promise<ReceivedLine> {
     if (signal?.aborted) return Promise.reject(new TgError('TG_ABORTED'));
     const queued = this.queue.shift();
-    if (queued) return Promise.resolve(queued);
+    if (queued) {
+      this.queuedChars -= queued.line.length;
+      return Promise.resolve(queued);
+    }
     if (this.state !== 'connected') return Promise.reject(new TgError('TG_LINK_DOWN', this.address()));
     return new Promise((resolve, reject) => {
       const reader = {
@@ -212,7 +300,7 @@ export abstract class StreamLineLink implements LineLink {
       };
       const timer = setTimeout(
         () => reader.reject(new TgError('TG_LINK_TIMEOUT', `no reply within ${timeoutMs} ms on ${this.address()}`)),
-        timeoutMs,
+        timerMs(timeoutMs),
       );
       const onAbort = () => reader.reject(new TgError('TG_ABORTED'));
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -228,7 +316,10 @@ export abstract class StreamLineLink implements LineLink {
     const reader = this.readers.shift();
     if (reader) return reader.resolve(received);
     this.queue.push(received);
-    if (this.queue.length > MAX_QUEUED_LINES) this.queue.shift();
+    this.queuedChars += line.length;
+    while (this.queue.length > MAX_QUEUED_LINES || (this.queuedChars > MAX_QUEUED_CHARS && this.queue.length > 1)) {
+      this.queuedChars -= this.queue.shift()!.line.length;
+    }
   }
 
   private async run(): Promise<void> {

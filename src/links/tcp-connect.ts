@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { timerMs } from '../core/clock.js';
 import { TgError } from '../core/errors.js';
 
 /**
@@ -25,7 +26,7 @@ export function connectTcp(
     };
     const onError = (err: Error) => fail(err);
     const onAbort = () => fail(new TgError('TG_ABORTED'));
-    const timer = setTimeout(() => fail(new TgError('TG_LINK_TIMEOUT', `connect to ${address}`)), connectTimeoutMs);
+    const timer = setTimeout(() => fail(new TgError('TG_LINK_TIMEOUT', `connect to ${address}`)), timerMs(connectTimeoutMs));
     const cleanup = () => {
       clearTimeout(timer);
       socket.off('error', onError);

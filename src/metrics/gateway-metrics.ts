@@ -25,7 +25,7 @@ export interface GatewayMetricsOptions {
   now?: () => number;
 }
 
-const DEVICE_STATES = ['connecting', 'connected', 'faulted', 'stopped'] as const;
+const DEVICE_STATES = ['connecting', 'connected', 'paused', 'faulted', 'stopped'] as const;
 const LINK_STATES = ['connecting', 'connected', 'down', 'closed'] as const;
 const SINK_STATES = ['starting', 'idle', 'delivering', 'retrying', 'stopped'] as const;
 

@@ -7,7 +7,7 @@
  *   substituted first (as in the gateway's configuration), durations are '500ms', '2s', '7d'.
  * - Cross-references are checked here too: a gateway's lab is a participating lab, the pilot lab
  *   is one of them, a lab token names a participating lab, gateway ids and token names are unique,
- *   and every public key file can be read and is an Ed25519 key.
+ *   every public key file can be read and is an Ed25519 key, and the TLS files can be read.
  * - Times are ISO 8601 with a zone; reference values in the standard's unit, drift per day.
  */
 import { readFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { duration } from '../config/duration.js';
 import { substituteEnv, type SubstitutionIssue } from '../config/env.js';
 import { formatPath, type ConfigIssue } from '../config/format.js';
 import { keyIdOf, loadPublicKey } from '../integrity/seal.js';
+import { mqttSinkConfig } from '../sinks/config.js';
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected letters, digits, "-", "_" or "."');
 /** A topic level: no MQTT wildcards or separators. */
@@ -26,6 +27,17 @@ const isoTime = z
   .string()
   .regex(/(Z|[+-]\d\d:?\d\d)$/, 'expected an ISO 8601 time with a zone, e.g. 2026-01-01T00:00:00Z')
   .refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 time');
+
+const country = z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 code, e.g. DE');
+
+/** A laboratory as its DCC file names it (dcc:calibrationLaboratory, dcc:customer for the pilot). */
+const laboratory = z
+  .object({
+    name: z.string().min(1).describe('e.g. "Physikalisch-Technische Bundesanstalt"'),
+    city: z.string().min(1).optional(),
+    countryCode: country.optional(),
+  })
+  .strict();
 
 const reference = z
   .object({
@@ -66,21 +78,14 @@ const token = z
   })
   .strict();
 
-const broker = z
-  .object({
-    url: z.url({ protocol: /^mqtts?$/, error: 'expected an mqtt:// or mqtts:// URL' }),
+/** The broker: the gateway's platform sink options (TLS, credentials, session), and what only a receiver has. */
+const broker = mqttSinkConfig
+  .pick({ sessionExpiry: true, username: true, password: true, ca: true, cert: true, key: true, rejectUnauthorized: true, connectTimeout: true, keepalive: true })
+  .extend({
+    url: z.url({ protocol: /^mqtts?$/, error: 'expected an mqtt:// or mqtts:// URL' }).describe('the comparison platform broker, e.g. mqtts://platform.example:8883'),
     clientId: z.string().min(1).max(128).describe('fixed: the broker keeps the persistent session under it; unique per receiver'),
-    topicPrefix: z.string().regex(/^[^/#+]+(\/[^/#+]+)*$/, 'expected topic levels without "+", "#" or empty levels').default('travelgate'),
+    topicPrefix: z.string().regex(/^[^/#+]+(\/[^/#+]+)*$/, 'expected topic levels without "+", "#" or empty levels').default('travelgate').describe("the gateways' sinks.mqtt.topicPrefix"),
     sharedGroup: z.union([z.literal(''), topicLevel]).optional().describe('MQTT 5 shared subscription group: receivers with the same group split the stream (empty: none)'),
-    sessionExpiry: duration().default(7 * 86_400_000),
-    username: z.string().optional(),
-    password: z.string().optional().describe('give it through ${ENV}'),
-    ca: z.string().optional(),
-    cert: z.string().optional(),
-    key: z.string().optional(),
-    rejectUnauthorized: z.boolean().default(true),
-    keepalive: duration().default(30_000),
-    connectTimeout: duration().default(10_000),
     receiveMaximum: z.number().int().min(1).max(65_535).default(1000).describe('unacknowledged messages the broker may send at once'),
   })
   .strict();
@@ -134,8 +139,12 @@ export const pilotConfigSchema = z
         minReadings: z.number().int().min(2).default(3).describe('verified readings a lab needs for a result'),
         dcc: z
           .object({
-            countryCode: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 code, e.g. DE').optional().describe("the pilot lab's country, for dcc:countryCodeISO3166_1"),
+            countryCode: country.optional().describe("the pilot lab's country, for dcc:countryCodeISO3166_1 (default: the pilot's entry in `laboratories`)"),
             language: z.string().regex(/^[a-z]{2}$/, 'expected an ISO 639-1 code, e.g. en').default('en'),
+            laboratories: z
+              .record(id, laboratory)
+              .default({})
+              .describe('by lab id: how each laboratory is named and located in its DCC file (default: its id and no location)'),
           })
           .strict()
           .prefault({}),
@@ -149,18 +158,26 @@ export const pilotConfigSchema = z
 export type PilotConfig = z.infer<typeof pilotConfigSchema>;
 export type PilotStandard = PilotConfig['comparison']['standards'][number];
 export type PilotGateway = PilotConfig['gateways'][number];
+export type DccLaboratory = z.infer<typeof laboratory>;
 
 export type PilotConfigResult = { ok: true; config: PilotConfig } | { ok: false; issues: ConfigIssue[] };
 
-/** Validates a pilot configuration (YAML text); relative key paths are taken from `baseDir`. */
+/** Validates a pilot configuration (YAML text); relative paths of key and certificate files are
+ *  taken from `baseDir` (the configuration file's folder). */
 export function parsePilotConfig(text: string, env: NodeJS.ProcessEnv = process.env, baseDir = process.cwd()): PilotConfigResult {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     return { ok: false, issues: [{ path: e.linePos ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '(yaml)', message: e.message.split('\n')[0]! }] };
   }
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: 100 }); // as the gateway's configuration: no "billion laughs"
+  } catch (err) {
+    return { ok: false, issues: [{ path: '(yaml)', message: (err as Error).message.split('\n')[0]! }] };
+  }
   const envIssues: SubstitutionIssue[] = [];
-  const raw = substituteEnv(doc.toJS(), env, envIssues);
+  const raw = substituteEnv(js, env, envIssues);
   const issues: ConfigIssue[] = envIssues.map((i) => ({ path: formatPath(i.path), message: i.message }));
   const parsed = pilotConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) {
@@ -172,7 +189,10 @@ export function parsePilotConfig(text: string, env: NodeJS.ProcessEnv = process.
     return { ok: false, issues };
   }
   const config = parsed.data;
-  for (const g of config.gateways) g.publicKeys = g.publicKeys.map((f) => (isAbsolute(f) ? f : resolve(baseDir, f)));
+  const at = (f: string) => (isAbsolute(f) ? f : resolve(baseDir, f));
+  for (const g of config.gateways) g.publicKeys = g.publicKeys.map(at);
+  for (const what of ['ca', 'cert', 'key'] as const) if (config.broker[what]) config.broker[what] = at(config.broker[what]);
+  if (config.api.tls) config.api.tls = { cert: at(config.api.tls.cert), key: at(config.api.tls.key) };
   issues.push(...crossCheck(config));
   return issues.length > 0 ? { ok: false, issues } : { ok: true, config };
 }
@@ -208,13 +228,29 @@ function crossCheck(c: PilotConfig): ConfigIssue[] {
       }
     });
   });
+  for (const lab of Object.keys(c.results.dcc.laboratories)) {
+    if (!labs.has(lab)) issues.push({ path: `results.dcc.laboratories.${lab}`, message: `"${lab}" is not among comparison.labs` });
+  }
   c.api.tokens.forEach((t, i) => {
     if (t.lab !== undefined && !labs.has(t.lab)) issues.push({ path: `api.tokens[${i}].lab`, message: `"${t.lab}" is not among comparison.labs` });
   });
+  for (const what of ['ca', 'cert', 'key'] as const) {
+    const file = c.broker[what];
+    if (file) readable(file, `broker.${what}`, issues);
+  }
+  if (c.api.tls) for (const what of ['cert', 'key'] as const) readable(c.api.tls[what], `api.tls.${what}`, issues);
   if (c.store.postgres !== undefined && c.store.postgres !== '' && !/^postgres(ql)?:\/\//.test(c.store.postgres)) {
     issues.push({ path: 'store.postgres', message: 'expected a postgres:// or postgresql:// URL (or leave it out for SQLite)' });
   }
   return issues;
+}
+
+function readable(file: string, path: string, issues: ConfigIssue[]): void {
+  try {
+    readFileSync(file);
+  } catch (err) {
+    issues.push({ path, message: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+  }
 }
 
 function unique(ids: string[], path: string, issues: ConfigIssue[]): void {

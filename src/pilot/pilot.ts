@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../core/logger.js';
+import type { SecretSet } from '../core/secrets.js';
 import { ArrivalChecker, knownGateways } from './arrival.js';
 import { buildPilotApi } from './api/server.js';
 import type { PilotConfig } from './config.js';
@@ -26,6 +27,7 @@ export interface PilotDeps {
   /** Instrumentation (tests, the benchmark): every committed batch. */
   onBatch?: (outcome: BatchOutcome, committedAt: number) => void;
   webRoot?: string;
+  secrets?: SecretSet;
 }
 
 export interface Pilot {
@@ -80,6 +82,7 @@ export function buildPilot(config: PilotConfig, deps: PilotDeps): Pilot {
       ready: () => started && subscriber.connected,
       ...(tls ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {}),
       ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
+      ...(deps.secrets ? { secrets: deps.secrets } : {}),
     });
     url = await api.listen({ host: config.api.host, port: config.api.port });
     log.info({ url }, 'pilot API listening');

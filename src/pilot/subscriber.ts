@@ -11,11 +11,13 @@
  * - Each message is committed to the inbox, then handed to `onMessage`, and only then
  *   acknowledged (MQTT.js sends the PUBACK when `handleMessage` calls back); while the ingest
  *   queue is full the acknowledgement waits, which stops the broker from sending more.
- * - MQTT.js reconnects by itself (1 s); passwords and keys never reach the log.
+ * - MQTT.js reconnects by itself (1 s); passwords and keys never reach the log. The options are
+ *   the gateway's platform sink options (src/sinks/config.ts), TCP_NODELAY included.
  */
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../core/logger.js';
+import { redact } from '../sinks/types.js';
 import type { PilotConfig } from './config.js';
 import type { Inbox, InboxMessage } from './inbox.js';
 
@@ -70,6 +72,8 @@ export class Subscriber {
     };
     const topics = subscriptionTopics(b, this.#o.comparison);
     const client = mqtt.connect(b.url, options);
+    // As in the gateway's sink: without TCP_NODELAY each small PUBACK may wait for a delayed ACK.
+    client.on('connect', () => (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true));
     this.#client = client;
     client.handleMessage = (packet, callback) => {
       const topic = String(packet.topic);
@@ -86,7 +90,7 @@ export class Subscriber {
       this.#o.onMessage(message);
       void this.#o.whenRoom().then(() => callback());
     };
-    client.on('error', (err) => this.#o.log.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'broker connection error'));
+    client.on('error', (err) => this.#o.log.warn({ broker: redact(b.url), err: { message: redact(err.message), code: (err as { code?: unknown }).code } }, 'broker connection error'));
     client.on('close', () => {
       if (this.#connected) this.#o.log.warn('broker connection closed; reconnecting');
       this.#connected = false;

@@ -8,34 +8,18 @@
  *   `comparison.released` is true, and never another lab's readings.
  * - The reference value is always computed from every lab's complete result (then filtered), so a
  *   lab's figures are the same whoever asks.
- * - Results read only verified data (store: seq ≤ verifiedThrough, readings the gateway marked
- *   verified). The unfiltered computation is cached for `cacheMs` (default 2 s).
+ * - Results read only verified data (store: records pinned by a seal and at or below
+ *   verifiedThrough, readings the gateway marked verified). The unfiltered computation is cached
+ *   for `cacheMs` (default 2 s).
  */
 import type { PilotConfig, PilotStandard } from './config.js';
 import { comparisonResults, declarationsOf, type ComparisonResults } from './analysis/results.js';
 import { ROUTE_EVENT_TYPES, routeOf, type Route } from './analysis/route.js';
 import { timelineOf, type Timeline } from './analysis/timeline.js';
+import { gatewayStates, type GatewayState } from './completeness.js';
 import type { PilotStore, StoredRejected } from './store/types.js';
-import type { RejectCode } from './types.js';
 
 export type Scope = { role: 'pilot'; name: string } | { role: 'lab'; name: string; lab: string };
-
-export interface GatewayState {
-  gateway: string;
-  lab: string;
-  records: number;
-  verifiedThrough: number;
-  /** Seq ranges above verifiedThrough not received yet. */
-  missing: { first: number; last: number }[];
-  /** Ranges the gateway itself declared lost (its `gap` events). */
-  gaps: { first: number; last: number }[];
-  rejected: { count: number; byReason: Partial<Record<RejectCode, number>> };
-  duplicates: number;
-  /** Age of the oldest received record not yet verified (0 when everything received is verified). */
-  lagSeconds: number;
-  head: { seq: number; time: string | null; receivedAt: string | null; ageSeconds: number | null };
-  status: { state: string; time: string } | null;
-}
 
 export class PilotView {
   #cache = new Map<string, { at: number; value: ComparisonResults }>();
@@ -51,53 +35,13 @@ export class PilotView {
     return scope.role === 'pilot' ? undefined : [scope.lab];
   }
 
-  seesEverything(scope: Scope): boolean {
-    return scope.role === 'pilot';
-  }
-
   standard(id: string | undefined): PilotStandard | undefined {
     const list = this.config.comparison.standards;
     return id === undefined ? list[0] : list.find((s) => s.id === id);
   }
 
   async gateways(scope: Scope): Promise<GatewayState[]> {
-    const labs = this.labsOf(scope);
-    const [progress, counts, statuses] = await Promise.all([this.store.progress(), this.store.rejectedCounts(), this.store.statuses()]);
-    const configured = new Map(this.config.gateways.map((g) => [g.id, g.lab]));
-    const now = this.now();
-    const out: GatewayState[] = [];
-    for (const p of progress) {
-      if (!configured.has(p.gateway) || (labs && !labs.includes(p.lab))) continue;
-      const byReason: Partial<Record<RejectCode, number>> = {};
-      let count = 0;
-      for (const c of counts) {
-        if (c.gateway !== p.gateway) continue;
-        byReason[c.code] = (byReason[c.code] ?? 0) + c.count;
-        count += c.count;
-      }
-      const [missing, oldest] = await Promise.all([this.store.missing(p.gateway, p.verifiedThrough, p.headSeq), this.store.oldestAbove(p.gateway, p.verifiedThrough)]);
-      const gaps = p.gaps.map((g) => ({ first: g.first, last: g.last }));
-      const status = statuses.find((s) => s.gateway === p.gateway);
-      out.push({
-        gateway: p.gateway,
-        lab: p.lab,
-        records: p.records,
-        verifiedThrough: p.verifiedThrough,
-        missing: missing.filter((m) => !gaps.some((g) => g.first <= m.first && m.last <= g.last)),
-        gaps,
-        rejected: { count, byReason },
-        duplicates: p.duplicates,
-        lagSeconds: oldest === null ? 0 : Math.max(0, (now - oldest) / 1000),
-        head: {
-          seq: p.headSeq,
-          time: iso(p.headTime),
-          receivedAt: iso(p.headReceivedAt),
-          ageSeconds: p.headTime === null ? null : Math.max(0, (now - p.headTime) / 1000),
-        },
-        status: status ? { state: status.state, time: new Date(status.time).toISOString() } : null,
-      });
-    }
-    return out;
+    return gatewayStates(this.config, this.store, this.now(), this.labsOf(scope));
   }
 
   async rejected(scope: Scope, limit: number): Promise<StoredRejected[]> {
@@ -143,4 +87,3 @@ export class PilotView {
   }
 }
 
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());

@@ -8,15 +8,19 @@
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
 
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
 export const SINK_NAMES = ['influx', 'mqtt'] as const;
 export type SinkName = (typeof SINK_NAMES)[number];
 
 const retry = z
   .object({
-    initial: duration().default(500).describe('first delay after a failed delivery'),
-    max: duration().default(30_000).describe('the delay doubles (with jitter) up to this'),
+    initial: duration({ min: 1, max: DAY }).default(500).describe('first delay after a failed delivery'),
+    max: duration({ min: 1, max: DAY }).default(30_000).describe('the delay doubles (with jitter) up to this'),
   })
   .strict()
+  .refine((r) => r.max >= r.initial, { message: 'must be at least `initial`', path: ['max'] })
   .prefault({})
   .describe('exponential backoff with jitter between failed deliveries');
 
@@ -33,8 +37,8 @@ export const influxSinkConfig = z
     retentionPolicy: z.string().optional(),
     createDatabase: z.boolean().default(true).describe('CREATE DATABASE (idempotent) before the first write'),
     batchSize: z.number().int().min(1).max(50_000).default(5000).describe('records per write (each is one point)'),
-    flushInterval: duration().default(250).describe('a partial batch is written this long after its first record (short, so that the records are still in the journal\'s in-memory tail and need no SQLite read)'),
-    timeout: duration().default(10_000).describe('HTTP request timeout'),
+    flushInterval: duration({ max: HOUR }).default(250).describe('a partial batch is written this long after its first record (short, so that the records are still in the journal\'s in-memory tail and need no SQLite read)'),
+    timeout: duration({ min: 1, max: HOUR }).default(10_000).describe('HTTP request timeout'),
     retry,
   })
   .strict();
@@ -47,7 +51,7 @@ export const mqttSinkConfig = z
     clientId: z.string().min(1).max(128).optional().describe('fixed client id (default travelgate-<gateway.id>)'),
     comparison: z.string().optional().describe('topic level for the comparison (default gateway.comparison)'),
     topicPrefix: z.string().min(1).default('travelgate'),
-    sessionExpiry: duration().default(7 * 86_400_000).describe('how long the broker keeps the session while the gateway is away'),
+    sessionExpiry: duration({ max: 0xffff_ffff * 1000 }).default(7 * 86_400_000).describe('how long the broker keeps the session while the gateway is away'),
     username: z.string().optional(),
     password: z.string().optional().describe('give it through ${ENV}'),
     ca: z.string().optional().describe('path to the CA certificate (PEM) that signed the broker'),
@@ -56,11 +60,11 @@ export const mqttSinkConfig = z
     rejectUnauthorized: z.boolean().default(true),
     inflight: z.number().int().min(1).max(65_535).default(16).describe('messages published and awaiting PUBACK at most'),
     batchSize: z.number().int().min(1).max(50_000).default(1000).describe('records handed to one delivery at most'),
-    linger: duration().default(20).describe('a partial batch is sent this long after its first record'),
+    linger: duration({ max: HOUR }).default(20).describe('a partial batch is sent this long after its first record'),
     messageRecords: z.number().int().min(1).max(10_000).default(200).describe('records packed into one MQTT message at most'),
     messageBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024).describe('approximate bytes of one MQTT message at most'),
-    connectTimeout: duration().default(10_000),
-    keepalive: duration().default(30_000),
+    connectTimeout: duration({ min: 1, max: HOUR }).default(10_000),
+    keepalive: duration({ min: 1000, max: 65_535_000 }).default(30_000).describe('MQTT keep-alive (whole seconds, at most 65535 s)'),
     retry,
   })
   .strict();

@@ -13,9 +13,14 @@
  *   sink rejected for good are journaled as one `sink_quarantine` alarm event per rejection (the
  *   event is committed before the cursor passes them, so a quarantine is never silent) and the
  *   runner goes on.
+ * - A confirmation is read strictly: `upTo` beyond the batch counts as the batch's last seq, a
+ *   fractional one as the seq below it, and one that is not a number at all (NaN, a string) as a
+ *   failed delivery: the cursor never passes a record the sink was not given, and never becomes
+ *   something that is not a seq.
  * - The cursor is persisted at most every `cursorPersistMs` (each write is a durable transaction)
  *   and on stop; after a crash the sink resends at most that much, which is harmless (sinks are
- *   idempotent or carry seq for deduplication).
+ *   idempotent or carry seq for deduplication). A cursor write that fails is retried
+ *   `cursorPersistMs` later (and on stop) without holding up delivery.
  * - Each runner has its own loop and its own backoff: one sink's outage never slows another sink,
  *   and acquisition only ever waits on the journal, never on a sink.
  * - Batching, backoff and cursor timing use real time (like the journal's group commit: delivery
@@ -23,7 +28,7 @@
  * - `stop(graceMs)` lets a healthy sink forward what was committed before the call for up to
  *   `graceMs`, then aborts the delivery in progress, persists the cursor and closes the sink.
  */
-import type { Clock } from '../core/clock.js';
+import { timerMs, type Clock } from '../core/clock.js';
 import { Backoff } from '../core/backoff.js';
 import type { Logger } from '../core/logger.js';
 import type { GatewayEvent, JournalRecord } from '../core/types.js';
@@ -180,16 +185,17 @@ export class SinkRunner {
       try {
         const encoded = this.#encoded ? batch.map(this.#encoded) : undefined;
         const result = await untilAborted(this.sink.deliver(batch, signal, encoded), signal);
+        const upTo = confirmedUpTo(result?.upTo, batch);
+        if (upTo === undefined) throw new Error(`the sink confirmed ${String(result?.upTo)}, which is not a seq`);
         if (result.rejected && result.rejected.length > 0) await this.#quarantine(result.rejected);
-        const upTo = Math.min(result.upTo, batch[batch.length - 1]!.seq);
         this.#advance(upTo, countUpTo(batch, upTo));
         this.#recovered();
         this.#pendingSince = undefined;
       } catch (err) {
         if (signal.aborted) break;
         if (err instanceof SinkError && err.upTo !== undefined) {
-          const upTo = Math.min(err.upTo, batch[batch.length - 1]!.seq);
-          this.#advance(upTo, countUpTo(batch, upTo));
+          const upTo = confirmedUpTo(err.upTo, batch);
+          if (upTo !== undefined) this.#advance(upTo, countUpTo(batch, upTo));
         }
         this.#failed(err);
         await this.#sleep(this.#backoff.next(), signal, false);
@@ -207,7 +213,7 @@ export class SinkRunner {
     this.#delivered += count;
     const due = this.#persistedAt + (this.#o.cursorPersistMs ?? 1000) - performance.now();
     if (due <= 0) this.#persist();
-    else this.#persistTimer ??= setTimeout(() => this.#persist(), due).unref();
+    else this.#persistTimer ??= setTimeout(() => this.#persist(), timerMs(due)).unref();
   }
 
   #persist(): void {
@@ -220,6 +226,8 @@ export class SinkRunner {
       this.#persistedAt = performance.now();
     } catch (err) {
       this.#log.warn({ error: describeError(err) }, 'could not persist the sink cursor; it will be retried');
+      // Retried on its own: a sink that is idle now would otherwise keep it unwritten until stop.
+      if (!this.#controller.signal.aborted) this.#persistTimer = setTimeout(() => this.#persist(), timerMs(this.#o.cursorPersistMs ?? 1000)).unref();
     }
   }
 
@@ -282,7 +290,8 @@ export class SinkRunner {
       const waker = onCommit ? done : () => (signal.aborted || this.#draining ? done() : undefined);
       this.#wakers.add(waker);
       signal.addEventListener('abort', done, { once: true });
-      if (ms !== undefined) timer = setTimeout(done, Math.max(0, ms));
+      // A wake-up that comes early (a delay beyond what one timer holds) only makes the loop look again.
+      if (ms !== undefined) timer = setTimeout(done, timerMs(ms));
     });
   }
 
@@ -302,6 +311,12 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       (err: unknown) => (signal.removeEventListener('abort', onAbort), reject(err)),
     );
   });
+}
+
+/** The seq a confirmation moves the cursor to, within the batch; undefined when it is not one. */
+function confirmedUpTo(upTo: unknown, batch: readonly CommittedRecord[]): number | undefined {
+  if (typeof upTo !== 'number' || Number.isNaN(upTo)) return undefined;
+  return Math.min(Math.floor(upTo), batch[batch.length - 1]!.seq);
 }
 
 function countUpTo(batch: readonly CommittedRecord[], upTo: number): number {

@@ -8,7 +8,8 @@
  *      flagged readings; `parse_error` flagged readings with a counted code), then read cleanly;
  *   4. after the simulator drops the connection, read again on the same link and driver once the
  *      link has reconnected by itself (its generation increased);
- * and 5. no driver may be registered without a row here.
+ * and 5. no driver may be registered without a row (rows live in each driver's folder, in
+ * drivers/<kind>/test/contract.ts, and are discovered).
  * The per-driver suites in test/integration/ go deeper; this one keeps them all to the same bar.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,115 +21,14 @@ import { TgError } from '../../src/core/errors.js';
 import type { RawReading } from '../../src/core/types.js';
 import { drivers } from '../../drivers/index.js';
 import { simulators } from '../../simulators/index.js';
-import { startRig, waitFor, type ContractCase, type FaultCase, type Rig, type Transport } from './harness.js';
+import { discoverContractCases, startRig, waitFor, type ContractCase, type FaultCase, type Rig, type Transport } from './harness.js';
 
-const HMT330_VALUES = { humidity: 30.56, temperature: 21.5 };
-
-/** The table: one row per driver/simulator pairing (a driver may have several, e.g. profiles). */
-const CASES: readonly ContractCase[] = [
-  {
-    name: 'scpi ↔ scpi-dmm',
-    driver: 'scpi',
-    simulator: 'scpi-dmm',
-    transports: ['tcp', 'serial'],
-    simulatorOptions: { standard: 'z1' },
-    deviceOptions: { preset: 'keysight-34465a' },
-    timeoutMs: 300,
-    identity: { manufacturer: 'Keysight Technologies', model: '34465A', serial: 'MY59001234', firmware: 'A.03.01-03.15-03.01-00.52-03-02' },
-    channels: [['dcv', 'voltage', 'V']],
-    values: { dcv: [10, 1e-3] },
-    timeout: { inject: { type: 'no_reply', count: 1 }, outcome: { throws: 'TG_LINK_TIMEOUT' } },
-    garbled: { inject: { type: 'garbled', count: 1 }, outcome: { flag: 'parse_error', reported: 'TG_PARSE_ERROR' } },
-  },
-  {
-    name: 'vaisala-ptu300 ↔ vaisala-ptu300',
-    driver: 'vaisala-ptu300',
-    simulator: 'vaisala-ptu300',
-    transports: ['tcp', 'serial'],
-    deviceOptions: { mode: 'polled', identify: true },
-    linkOptions: { writeTerminator: 'CRLF', readTerminator: 'CRLF' },
-    timeoutMs: 400,
-    identity: { manufacturer: 'Vaisala', model: 'PTU300', serial: 'K1234567', firmware: '3.10' },
-    channels: [
-      ['humidity', 'humidity', '%RH'],
-      ['temperature', 'temperature', '°C'],
-      ['pressure', 'pressure', 'hPa'],
-    ],
-    values: { temperature: [23, 0.1] },
-    timeout: { inject: { type: 'no_reply', count: 1 }, outcome: { throws: 'TG_LINK_TIMEOUT' } },
-    garbled: { inject: { type: 'garbled', count: 1 }, outcome: { flag: 'parse_error', reported: 'TG_PARSE_ERROR' } },
-  },
-  {
-    name: 'hp3458a ↔ prologix-3458a',
-    driver: 'hp3458a',
-    simulator: 'prologix-3458a',
-    transports: ['tcp'], // the Prologix GPIB-ETHERNET adapter has no serial side
-    simulatorOptions: { standard: 'z1' },
-    deviceOptions: { readTmoMs: 100, serial: '2823A05678' },
-    timeoutMs: 500,
-    identity: { manufacturer: 'HP', model: '3458A', serial: '2823A05678' },
-    channels: [['dcv', 'voltage', 'V']],
-    values: { dcv: [10, 1e-3] },
-    timeout: { inject: { type: 'no_reply', count: 1 }, outcome: { throws: 'TG_LINK_TIMEOUT' } },
-    garbled: { inject: { type: 'garbled', count: 1 }, outcome: { flag: 'parse_error', reported: 'TG_PARSE_ERROR' } },
-  },
-  {
-    name: 'fluke-1594a ↔ fluke-1594a',
-    driver: 'fluke-1594a',
-    simulator: 'fluke-1594a',
-    transports: ['tcp', 'serial'],
-    simulatorOptions: { samplePeriodMs: 1000 },
-    samplePeriodMs: 1000,
-    timeoutMs: 400,
-    identity: { manufacturer: 'FLUKE', model: '1594A', serial: 'B23456', firmware: '1.04' },
-    channels: [['ch1', 'temperature', '°C']],
-    values: { ch1: [23, 0.01] },
-    timeout: { inject: { type: 'no_reply', count: 1 }, outcome: { throws: 'TG_LINK_TIMEOUT' } },
-    garbled: { inject: { type: 'garbled', count: 1 }, outcome: { flag: 'parse_error', reported: 'TG_PARSE_ERROR' } },
-  },
-  {
-    name: 'modbus (vaisala-hmt330) ↔ modbus',
-    driver: 'modbus',
-    simulator: 'modbus',
-    transports: ['tcp', 'serial'],
-    simulatorOptions: { units: [{ unit: 1, profile: 'vaisala-hmt330', values: HMT330_VALUES }] },
-    deviceOptions: { unit: 1, profile: 'vaisala-hmt330' },
-    timeoutMs: 300,
-    identity: null,
-    channels: [
-      ['humidity', 'humidity', '%RH'],
-      ['temperature', 'temperature', '°C'],
-    ],
-    values: { humidity: [30.56, 1e-4], temperature: [21.5, 1e-4] },
-    timeout: { inject: { type: 'timeout', unit: 1, count: 1 }, outcome: { flag: 'timeout', reported: 'TG_LINK_TIMEOUT' } },
-    // RTU frames carry a CRC; MBAP frames do not, so over TCP the corruption is a short frame.
-    garbled: { inject: { type: 'crc', unit: 1, count: 1 }, outcome: { flag: 'parse_error', reported: { tcp: 'TG_PARSE_ERROR', serial: 'MODBUS_CRC' } } },
-  },
-  {
-    name: 'modbus (case-logger) ↔ modbus',
-    driver: 'modbus',
-    simulator: 'modbus',
-    transports: ['tcp', 'serial'],
-    simulatorOptions: { units: [{ unit: 7, profile: 'case-logger', scenario: 'drop-test' }] },
-    deviceOptions: { unit: 7, profile: 'case-logger' },
-    timeoutMs: 300,
-    identity: null,
-    channels: [
-      ['peak_x', 'acceleration', 'g'],
-      ['peak_y', 'acceleration', 'g'],
-      ['peak_z', 'acceleration', 'g'],
-      ['tilt', 'tilt', '°'],
-      ['case_temperature', 'temperature', '°C'],
-      ['case_humidity', 'humidity', '%RH'],
-      ['battery', 'voltage', 'V'],
-      ['external_power', 'external_power', '1'],
-      ['events', 'event_count', '1'],
-    ],
-    values: { battery: [3.6, 1e-3], external_power: [1, 0] },
-    timeout: { inject: { type: 'timeout', unit: 7, count: 1 }, outcome: { flag: 'timeout', reported: 'TG_LINK_TIMEOUT' } },
-    garbled: { inject: { type: 'crc', unit: 7, count: 1 }, outcome: { flag: 'parse_error', reported: { tcp: 'TG_PARSE_ERROR', serial: 'MODBUS_CRC' } } },
-  },
-];
+/**
+ * The table: every driver folder's rows (drivers/<kind>/test/contract.ts exports `contract`), one
+ * row per driver/simulator pairing (a driver may have several, e.g. profiles). Adding an
+ * instrument adds its rows in its own folder; nothing here changes.
+ */
+const CASES: readonly ContractCase[] = await discoverContractCases();
 
 /** A clean cycle: the row's channels in order, finite values near the expected ones, no flags. */
 function expectClean(row: ContractCase, readings: RawReading[]): void {

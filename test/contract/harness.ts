@@ -6,6 +6,9 @@
  * and acquisition wire them. Nothing here knows a particular driver: everything specific is in
  * the row.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { FakeClock, systemClock, type Clock } from '../../src/core/clock.js';
 import type { Driver, DriverDefinition } from '../../src/core/driver.js';
@@ -174,4 +177,25 @@ export async function waitFor(what: string, condition: () => boolean | Promise<b
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+const DRIVERS_DIR = fileURLToPath(new URL('../../drivers', import.meta.url));
+
+/** Every row of every driver folder: `contract` exported by drivers/<kind>/test/contract.ts. */
+export async function discoverContractCases(): Promise<ContractCase[]> {
+  const folders = readdirSync(DRIVERS_DIR, { withFileTypes: true }).filter((e) => e.isDirectory());
+  const rows: ContractCase[] = [];
+  for (const folder of folders.map((f) => f.name).sort()) {
+    let files: string[];
+    try {
+      files = readdirSync(join(DRIVERS_DIR, folder, 'test'));
+    } catch {
+      continue;
+    }
+    if (!files.includes('contract.ts')) continue;
+    const mod = (await import(join(DRIVERS_DIR, folder, 'test', 'contract.ts'))) as { contract?: readonly ContractCase[] };
+    if (!mod.contract) throw new Error(`drivers/${folder}/test/contract.ts exports no \`contract\``);
+    rows.push(...mod.contract);
+  }
+  return rows;
 }

@@ -17,7 +17,7 @@ describe('npm start: the demo on simulated instruments', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('becomes ready with connected devices whose readings grow, and stops cleanly on SIGTERM', async () => {
+  it('becomes ready with connected devices whose readings grow, measures within two minutes, and stops cleanly on SIGTERM', async () => {
     gw = await startGatewayProcess('config/demo.yaml', { TRAVELGATE_DATA_DIR: dataDir });
     await waitFor('readyz 200', async () => ((await fetch(`${gw!.url}/readyz`)).status === 200 ? true : undefined), 10_000);
 
@@ -41,7 +41,24 @@ describe('npm start: the demo on simulated instruments', () => {
     expect(readings.readings[0]!.unit).toBe('V');
     expect(Math.abs(readings.readings[0]!.value - 10)).toBeLessThan(1e-3);
 
+    // The demo's standard starts on the bench, settles and measures within the first two minutes,
+    // and the log says so (lifecycle transitions at info).
+    const measuring = await waitFor(
+      'the standard measuring',
+      async () => {
+        const s = (await (await fetch(`${gw!.url}/api/v1/standards`)).json()) as { standards: { state: string; settled: boolean }[] };
+        return s.standards[0]?.state === 'measuring' ? s.standards[0] : undefined;
+      },
+      120_000,
+      500,
+    );
+    expect(measuring.settled).toBe(true);
+    await waitFor('the transition in the log', async () => (gw!.output.some((l) => /"msg":"zener-732b-1234: settling -> measuring on evidence: settled"/.test(l)) ? true : undefined));
+
     expect(await gw.stop()).toBe(0);
     expect(gw.output.some((l) => l.includes('travelgate stopped'))).toBe(true);
-  });
+    // Not a terminal: the token made at start is not shown (the log only says one was made).
+    expect(gw.output.some((l) => /operator: \S{20,}/.test(l))).toBe(false);
+    expect(gw.output.some((l) => l.includes('an operator token was made for this run'))).toBe(true);
+  }, 180_000);
 });

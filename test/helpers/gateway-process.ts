@@ -15,14 +15,16 @@ export interface GatewayProcess {
 }
 
 /** Starts `bin/travelgate run --config FILE` (or another entry point, e.g. the compiled
- *  dist/src/cli.js) as its own process and waits for its API URL. */
+ *  dist/src/cli.js; or other arguments, e.g. `run` alone with TRAVELGATE_CONFIG in `env`) as its
+ *  own process and waits for its API URL. */
 export async function startGatewayProcess(
   config: string,
   env: NodeJS.ProcessEnv,
   timeoutMs = 20_000,
   entry: string[] = ['bin/travelgate'],
+  args: string[] = ['run', '--config', config],
 ): Promise<GatewayProcess> {
-  const proc = spawn(process.execPath, [...entry, 'run', '--config', config], {
+  const proc = spawn(process.execPath, [...entry, ...args], {
     env: { ...process.env, TRAVELGATE_API_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -7,7 +7,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RegisterLink } from '../../src/links/types.js';
 import { driverOn, linkTo, startSimulator, waitFor, type DriverHandle, type SimHandle, type Transport } from './modbus-harness.js';
 
-const TIMEOUT_MS = 300;
+/** Every request's timeout. Wide: a loaded 2-core machine can stall a process for hundreds of
+ *  milliseconds, and a good reply must never be taken for a timeout. Faults that are meant to time
+ *  out are longer than this by seconds, and the tests wait on events (replies sent, circuits
+ *  opened), never on a clock. */
+const TIMEOUT_MS = 1000;
 
 const SIMULATOR = {
   units: [
@@ -29,7 +33,7 @@ describe.each<Transport>(['rtu', 'tcp'])('modbus driver against the simulator ov
 
   beforeAll(async () => {
     h = await startSimulator(SIMULATOR, [transport]);
-    link = linkTo(h.endpoint, transport, { breaker: { failures: 2, probeInterval: 300 } });
+    link = linkTo(h.endpoint, transport, { breaker: { failures: 2, probeInterval: 2000 } });
     await link.waitConnected(5000);
     hmt = driverOn(link, { unit: 1, profile: 'vaisala-hmt330' }, TIMEOUT_MS);
     env = driverOn(link, { unit: 2, profile: 'env-sensor' }, TIMEOUT_MS);
@@ -39,7 +43,7 @@ describe.each<Transport>(['rtu', 'tcp'])('modbus driver against the simulator ov
   afterEach(async () => {
     h.sim.inject({ type: 'clear' });
     // Leave every unit's breaker closed for the next test.
-    await waitFor(async () => (await hmt.read()).every((r) => r.value !== null), 5000, 'unit 1 answering');
+    await waitFor(async () => (await hmt.read()).every((r) => r.value !== null), 20_000, 'unit 1 answering');
     for (const d of [hmt, env, logger]) d.errors.length = 0;
   });
 
@@ -109,16 +113,25 @@ describe.each<Transport>(['rtu', 'tcp'])('modbus driver against the simulator ov
   });
 
   it('a slow reply within the timeout is read; one past it times out and never answers a later request', async () => {
-    h.sim.inject({ type: 'slow', delayMs: 150, unit: 1, count: 1 });
+    // 100 ms against a 1 s timeout: read, however loaded the machine.
+    h.sim.inject({ type: 'slow', delayMs: 100, unit: 1, count: 1 });
     expect(values(await hmt.read())).toEqual([30.56, 21.5]);
 
-    h.sim.inject({ type: 'slow', delayMs: 600, unit: 1, count: 1 });
+    // 4 s against a 1 s timeout: a timeout, however loaded the machine.
+    h.sim.inject({ type: 'slow', delayMs: 4000, unit: 1, count: 1 });
     h.sim.inject({ type: 'unavailable', unit: 1, count: 1 });
-    // The late reply carries NaNs; were it taken as the answer to the next request, those would
+    const replies = h.sim.replies.get(1) ?? 0;
+    // The late reply carries NaNs; were it taken as the answer to a later request, those would
     // show up as `unavailable`.
     expect(flags(await hmt.read())).toEqual([['timeout'], ['timeout']]);
     expect(values(await hmt.read())).toEqual([30.56, 21.5]);
-    await new Promise((r) => setTimeout(r, 500));
+    // Once the simulator has sent the late reply, reads still get their own answers. A reply the
+    // simulator makes after it (unit 2's) reaches the gateway after it too (the line and the
+    // socket keep order): once that read is done, the late reply has arrived and been dropped.
+    // (RTU cannot tell a late reply from the next one to the same unit if they cross: that is why
+    // timeouts must exceed a unit's worst response time, see rtu-port.ts.)
+    await waitFor(() => (h.sim.replies.get(1) ?? 0) >= replies + 2, 20_000, 'the late reply to go out');
+    expect(values(await env.read()).every((v) => v !== null)).toBe(true);
     expect(values(await hmt.read())).toEqual([30.56, 21.5]);
   });
 
@@ -132,7 +145,8 @@ describe.each<Transport>(['rtu', 'tcp'])('modbus driver against the simulator ov
   });
 
   it('a dead unit is flagged, rests behind its open circuit without touching the bus, and comes back', async () => {
-    h.sim.inject({ type: 'dead', unit: 1, forMs: 1500 });
+    // Dead until revived: its two timeouts (1 s each) open the circuit whatever the load.
+    h.sim.inject({ type: 'dead', unit: 1, forMs: 600_000 });
     for (let i = 0; i < 2; i++) expect(flags(await hmt.read())).toEqual([['timeout'], ['timeout']]);
     expect(link.units().find((u) => u.unit === 1)?.breaker).toBe('open');
 
@@ -144,7 +158,8 @@ describe.each<Transport>(['rtu', 'tcp'])('modbus driver against the simulator ov
     // The other units on the link keep reading.
     expect(values(await env.read()).every((v) => v !== null)).toBe(true);
 
-    await waitFor(async () => (await hmt.read()).every((r) => r.value !== null), 5000, 'the unit to come back');
+    h.sim.inject({ type: 'revive', unit: 1 });
+    await waitFor(async () => (await hmt.read()).every((r) => r.value !== null), 20_000, 'the unit to come back');
     expect(link.units().find((u) => u.unit === 1)?.breaker).toBe('closed');
   });
 

@@ -247,6 +247,8 @@ describe('InfluxDB sink', () => {
         const ackedAtStop = acked;
         await until('the sink noticing the outage', () => runner.status().state === 'retrying');
         await new Promise((r) => setTimeout(r, OUTAGE_MS));
+        // Between its attempts the runner says `retrying`; an attempt under way says `delivering`.
+        await until('the sink between two attempts', () => runner.status().state === 'retrying');
         const during = runner.status();
         expect(during.state).toBe('retrying');
         expect(during.pending).toBeGreaterThan(0);

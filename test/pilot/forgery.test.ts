@@ -1,8 +1,9 @@
 /**
  * A third MQTT client publishes forged records on a lab's topic of a real mosquitto: an altered
  * record (wrong hash), a seal with a correct hash signed by a key the pilot does not know, a
- * different record for a seq already received, and a well-hashed forgery for a seq not received
- * yet. Each is kept apart with its reason; the gateway's verified range never moves past them.
+ * different record for a seq already received, a well-hashed forgery for a seq not received yet,
+ * and a stream of a gateway the pilot does not accept. Each is kept apart with its reason (and
+ * logged as an alarm); the gateway's verified range never moves past them.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/core/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import type { JournalRecord } from '../../src/core/types.js';
 import { canonicalRecord, digestOf, recordJson } from '../../src/integrity/canonical.js';
 import { HashChain } from '../../src/integrity/chain.js';
@@ -18,6 +19,7 @@ import { sealRecord, writeKeyPair, loadPrivateKey } from '../../src/integrity/se
 import { buildPilot, type Pilot } from '../../src/pilot/pilot.js';
 import { waitFor } from '../helpers/gateway-process.js';
 import { startMosquitto, type MosquittoServer } from '../helpers/servers/mosquitto.js';
+import { textWritable } from '../helpers/text-writable.js';
 import { PILOT_TOKEN, pilotConfig } from './helpers/config.js';
 import { StreamGen, type Made } from './helpers/stream.js';
 
@@ -28,6 +30,7 @@ let broker: MosquittoServer;
 let receiver: Pilot;
 let lab: MqttClient;
 let forger: MqttClient;
+const logged = textWritable();
 
 const publish = (client: MqttClient, payload: string) => client.publishAsync(TOPIC, payload, { qos: 1 });
 const array = (made: readonly Made[]) => `[${made.map((m) => m.json).join(',')}]`;
@@ -53,7 +56,7 @@ beforeAll(async () => {
   broker = await startMosquitto();
   const key = writeKeyPair(join(dir, 'ptb.key'));
   const config = pilotConfig({ brokerUrl: broker.url, dataDir: join(dir, 'pilot'), clientId: 'pilot-forgery', gateways: [{ id: 'tg-ptb-1', lab: 'PTB', publicKey: key.publicKeyFile }] });
-  receiver = buildPilot(config, { log: silentLogger() });
+  receiver = buildPilot(config, { log: createLogger({ level: 'warn', destination: logged, format: 'json' }) });
   await receiver.start();
   lab = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'tg-ptb-1' });
   forger = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'someone-else' });
@@ -81,16 +84,20 @@ describe('forged records on a lab topic', () => {
     const fakeSeal = new HashChain(first[first.length - 1]!.record.hash).link(
       sealRecord({ seq: 12, time: T0 + 30_000, gateway: 'tg-ptb-1', lab: 'PTB', head: first[first.length - 1]!.record, privateKey: stranger }) as never,
     );
+    // A gateway the pilot does not accept, with its own key and a chain of its own.
+    const stranger2 = new StreamGen('tg-evil-1', 'PTB', generateKeyPairSync('ed25519').privateKey);
+    await publish(forger, array(stranger2.run(1, T0, 1)));
     await publish(forger, JSON.stringify([altered]));
     await publish(forger, `[${recordJson(fakeSeal.body, fakeSeal.record.hash)}]`);
     await publish(forger, `[${reHashed(first[4]!.record, (c) => ((c.channels as { dcv: { value: number } }).dcv.value = 10.2))}]`);
     // A well-hashed forgery of seq 12 that links to seq 11, before the lab's own record 12.
     await publish(forger, `[${reHashed(next[0]!.record, (c) => ((c.channels as { dcv: { value: number } }).dcv.value = 10.3))}]`);
-    const reasons = await waitFor('three records kept apart', async () => {
+    const reasons = await waitFor('five records kept apart', async () => {
       const r = await rejected();
-      return r.length === 3 ? r : undefined;
+      return r.length === 5 ? r : undefined;
     });
-    expect(reasons.map((r) => `${r.seq} ${r.code}`).sort()).toEqual(['12 unknown_key', '12 wrong_hash', '5 conflict']);
+    expect(reasons.map((r) => `${r.seq} ${r.code}`).sort()).toEqual(['1 unknown_gateway', '12 unknown_key', '12 wrong_hash', '2 unknown_gateway', '5 conflict']);
+    expect(reasons.find((r) => r.code === 'unknown_gateway')!.reason).toMatch(/gateway "tg-evil-1" is not one this comparison accepts/);
     expect(reasons.find((r) => r.code === 'wrong_hash')!.reason).toMatch(/hash does not match its content/);
     expect(reasons.find((r) => r.code === 'unknown_key')!.reason).toMatch(/not a key of gateway "tg-ptb-1"/);
     expect((await gateway()).verifiedThrough).toBe(11);
@@ -109,5 +116,14 @@ describe('forged records on a lab topic', () => {
       return g.verifiedThrough === 22 ? g : undefined;
     });
     expect(done).toMatchObject({ records: 22, missing: [], rejected: { count: 4, byReason: { wrong_hash: 1, unknown_key: 1, conflict: 1, broken_link: 1 } } });
+    // Each was raised as an alarm in the receiver's log, with gateway, seq and reason.
+    const alarms = logged.text
+      .split('\n')
+      .filter((l) => l.includes('"alarm":"record_rejected"'))
+      .map((l) => JSON.parse(l) as { level: number; gateway: string; seq: number; code: string });
+    expect(alarms.every((a) => a.level === 40)).toBe(true);
+    expect(alarms.map((a) => `${a.gateway} ${a.seq} ${a.code}`).sort()).toEqual(
+      ['tg-evil-1 1 unknown_gateway', 'tg-evil-1 2 unknown_gateway', 'tg-ptb-1 12 wrong_hash', 'tg-ptb-1 12 unknown_key', 'tg-ptb-1 5 conflict', 'tg-ptb-1 12 broken_link'].sort(),
+    );
   });
 });

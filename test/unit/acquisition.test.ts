@@ -337,6 +337,25 @@ describe('interval 0', () => {
     await expect(systemClock.sleep(0, ac.signal)).rejects.toThrow('stop');
   });
 
+  it('with interval 0 the next request goes out before the reply before it is delivered; with an interval it does not', async () => {
+    const delivered: number[] = []; // acquisitions delivered when each read started
+    let t: ReturnType<typeof runner> | undefined;
+    t = runner({ read: async () => (delivered.push(t?.acquisitions.length ?? 0), [ch('a', delivered.length)]) }, { clock: systemClock, interval: 0 });
+    await vi.waitFor(() => expect(t!.acquisitions.length).toBeGreaterThanOrEqual(5));
+    await t.stop();
+    expect(delivered.slice(0, 5)).toEqual([0, 0, 1, 2, 3]); // read n+1 starts while reply n is still in hand
+    expect(t.acquisitions.slice(0, 5).map((a) => a.channels.a!.value)).toEqual([1, 2, 3, 4, 5]); // in order
+
+    const fake = new FakeClock();
+    const seen: number[] = [];
+    const u = runner({ read: async () => (seen.push(u.acquisitions.length), [ch('a', 1)]) }, { clock: fake, interval: 100 });
+    await vi.waitFor(() => expect(u.acquisitions).toHaveLength(1));
+    fake.advance(100);
+    await vi.waitFor(() => expect(u.acquisitions).toHaveLength(2));
+    await u.stop();
+    expect(seen.slice(0, 2)).toEqual([0, 1]);
+  });
+
   it('a device with interval 0 never asks to wait between polls (back to back), and one with an interval waits the rest of it', async () => {
     const sleeps: number[] = [];
     const clock: Clock = { now: () => Date.now(), monotonic: () => performance.now(), sleep: (ms, signal) => (sleeps.push(ms), systemClock.sleep(ms, signal)) };

@@ -111,7 +111,7 @@ describe('GET /docs/json (OpenAPI)', () => {
     ];
     gw.links = [{ id: 'lan', type: 'tcp', state: 'connected', address: 'tcp://127.0.0.1:5025', reconnects: 0 }];
     gw.sinks = [{ name: 'influx', state: 'idle', cursor: 3, pending: 0, delivered: 3, quarantined: 0, lastError: null, lastErrorAt: null, lagSeconds: 0 }];
-    gw.cap = { maxBytes: 1e9, usedBytes: 4096, policy: 'stop', full: false, held: 0, refused: 0, dropped: 0, gaps: 0, trimmed: 0 };
+    gw.cap = { maxBytes: 1e9, usedBytes: 4096, walBytes: 0, policy: 'stop', full: false, held: 0, refused: 0, dropped: 0, gaps: 0, trimmed: 0 };
     gw.commit([readingRecord(1, { u: 1e-6, extra: { nplc: 10 } }), readingRecord(2, { value: null, flags: ['timeout'] }), eventRecord(3, 'standard_transition', 'info', 'x')]);
     app = buildApi(gw.view, silentLogger());
     const doc = (await app.inject('/docs/json')).json();

@@ -11,7 +11,8 @@ describe('configuration files in the repository', () => {
   });
 
   it.each(['config/demo.yaml', 'config/lab.example.yaml'])('%s is valid', (file) => {
-    const result = loadConfig(file, registry, {});
+    // lab.example.yaml reads its operator token from the environment, as a lab's does.
+    const result = loadConfig(file, registry, { TRAVELGATE_API_TOKEN: 'a-token-of-sixteen-chars' });
     expect(result.ok ? [] : result.issues).toEqual([]);
   });
 });

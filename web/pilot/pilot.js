@@ -1,7 +1,7 @@
 // The pilot's page: reads the receiver's API with this tab's token every 5 s and draws the route,
 // the timeline, the results and every gateway's completeness and integrity. Blindness is the
 // server's job: with a lab's token the API answers only that lab's data.
-import { HttpError, session } from '/ui/api.js';
+import { downloadFile, getJson as get, HttpError, session } from '/ui/api.js';
 import { count, duration, el, grouped, sig, stateLabel, utc, deviationScale } from '/ui/format.js';
 import { TimelinePlot } from '/ui/timeline.js';
 
@@ -10,14 +10,6 @@ const REFRESH_MS = 5000;
 let comparison = null;
 let standard = null;
 let plot = null;
-
-async function get(path) {
-  const res = await fetch(path, { headers: session.token ? { authorization: `Bearer ${session.token}` } : {}, cache: 'no-store' });
-  const text = await res.text();
-  const body = text ? (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) : null;
-  if (!res.ok) throw new HttpError(res.status, body);
-  return body;
-}
 
 function askToken(message) {
   const dialog = $('#token-dialog');
@@ -37,6 +29,7 @@ function live(state) {
   const chip = $('#live');
   chip.className = `chip ${state === 'live' ? 'chip-ok' : state === 'down' ? 'chip-bad' : 'chip-warn'}`;
   chip.textContent = state === 'live' ? 'live' : state === 'down' ? 'unreachable' : 'connecting…';
+  chip.dataset.state = state;
 }
 
 const dev = (v) => {
@@ -84,7 +77,7 @@ function showResults(r) {
     ...r.labs.map((l) =>
       el(
         'tr',
-        {},
+        { 'data-lab': l.lab },
         el('th', { scope: 'row' }, l.lab, l.complete ? '' : el('div', { class: 'warn-text sub' }, l.issues.join('; '))),
         el('td', { class: 'num' }, count(l.n)),
         el('td', {}, `${utc(l.from)} → ${utc(l.to)}`),
@@ -118,7 +111,7 @@ function showResults(r) {
   eq.hidden = r.equivalence.length === 0;
   eq.querySelector('tbody').replaceChildren(
     ...r.equivalence.map((e) =>
-      el('tr', {}, el('th', { scope: 'row' }, e.lab), el('td', { class: 'num' }, dev(e.x)), el('td', { class: 'num' }, unc(e.u)), el('td', { class: 'num' }, unc(e.d)), el('td', { class: 'num' }, unc(e.U)), el('td', { class: 'num' }, enChip(e.En))),
+      el('tr', { 'data-lab': e.lab }, el('th', { scope: 'row' }, e.lab), el('td', { class: 'num' }, dev(e.x)), el('td', { class: 'num' }, unc(e.u)), el('td', { class: 'num' }, unc(e.d)), el('td', { class: 'num' }, unc(e.U)), el('td', { class: 'num' }, enChip(e.En))),
     ),
   );
   $('[data-role=dcc]').replaceChildren(...r.labs.map((l) => el('button', { 'data-export': `dcc/${l.lab}.xml?standard=${encodeURIComponent(standard)}` }, `DCC ${l.lab}`)));
@@ -130,7 +123,7 @@ function showGateways(list) {
       const complete = g.verifiedThrough === g.head.seq && g.missing.length === 0;
       return el(
         'tr',
-        {},
+        { 'data-gateway': g.gateway, 'data-complete': String(complete) },
         el('th', { scope: 'row' }, el('div', { class: 'device-id' }, g.gateway), el('div', { class: 'sub' }, g.lab)),
         el('td', {}, el('span', { class: `chip ${g.status?.state === 'online' ? 'chip-ok' : 'chip-muted'}` }, g.status?.state ?? 'unknown')),
         el('td', { class: 'num' }, count(g.records)),
@@ -169,21 +162,12 @@ async function refresh() {
   showResults(results);
 }
 
-async function download(path) {
-  const res = await fetch(`/api/v1/comparison/export/${path}`, { headers: { authorization: `Bearer ${session.token}` } });
-  if (!res.ok) return;
-  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? path.replace(/[/?=]/g, '_');
-  const a = el('a', { href: URL.createObjectURL(await res.blob()), download: name });
-  a.click();
-  URL.revokeObjectURL(a.href);
-}
-
 async function main() {
   setInterval(() => ($('#utc').textContent = `${utc(Date.now())} UTC`), 1000);
   plot = new TimelinePlot($('#timeline-plot'));
   document.addEventListener('click', (e) => {
     const b = e.target.closest('[data-export]');
-    if (b) void download(b.dataset.export);
+    if (b) downloadFile(`/api/v1/comparison/export/${b.dataset.export}`, b.dataset.export.replace(/[/?=]/g, '_')).catch(() => live('down'));
   });
   for (;;) {
     try {

@@ -7,7 +7,7 @@ import { duration } from '../../config/duration.js';
 const breaker = z
   .object({
     failures: z.number().int().min(1).default(3).describe('consecutive failures (timeouts, bad frames) that open the circuit'),
-    probeInterval: duration().default(10_000).describe('while open, the unit is probed with one request per interval'),
+    probeInterval: duration({ min: 1, max: 86_400_000 }).default(10_000).describe('while open, the unit is probed with one request per interval'),
   })
   .strict()
   .default({ failures: 3, probeInterval: 10_000 })
@@ -25,7 +25,7 @@ export const modbusRtuLinkConfig = z
     dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
     parity: z.enum(['none', 'even', 'odd']).default('even').describe('Modbus over serial line: even parity by default'),
     stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
-    interFrameDelay: duration()
+    interFrameDelay: duration({ max: 10_000 })
       .optional()
       .describe('silence between the end of one transaction and the next request (default: 3.5 characters, at least 2 ms)'),
     breaker,
@@ -44,8 +44,8 @@ export const modbusTcpLinkConfig = z
       .string()
       .optional()
       .describe('instead of host and port: the id of an in-process simulator of this configuration'),
-    connectTimeout: duration().default(5000),
-    interFrameDelay: duration().default(0).describe('silence between transactions (some gateways need a few ms)'),
+    connectTimeout: duration({ min: 1, max: 3_600_000 }).default(5000),
+    interFrameDelay: duration({ max: 10_000 }).default(0).describe('silence between transactions (some gateways need a few ms)'),
     breaker,
     reconnect,
   })

@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/clock.js';
+import { timerMs, type Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { Backoff } from '../../core/backoff.js';
 import { TgError, isAbort } from '../../core/errors.js';
@@ -33,6 +33,13 @@ export interface ModbusLinkOptions {
  * with backoff until close(). One lock serialises every unit id on the bus; each request has its
  * own timeout, waits the inter-frame delay after the previous transaction, and passes its unit's
  * circuit breaker first. A request in flight when the connection drops fails with TG_LINK_CLOSED.
+ *
+ * Resynchronisation: after a malformed reply (TG_PARSE_ERROR) or a timeout on a session whose
+ * framing only a new connection can restore (Modbus TCP, see transports.ts), the link drops the
+ * session and reconnects at once, without backoff; requests made meanwhile wait for the new
+ * session (up to their own timeout) instead of failing. A connection that then cannot be
+ * reopened falls back to the ordinary backoff. RTU sessions resynchronise by themselves (every
+ * request starts from a clean buffer and frames by CRC).
  */
 export class ModbusLink implements RegisterLink {
   readonly kind = 'registers' as const;
@@ -51,6 +58,11 @@ export class ModbusLink implements RegisterLink {
   private reconnects = 0;
   private lastError: string | undefined;
   private lastFrameEnd = -Infinity;
+  /** Set while a session dropped to resynchronise is being replaced (no backoff). */
+  private resyncing = false;
+  private resyncWaiters = new Set<() => void>();
+  /** Sessions dropped to resynchronise since start. */
+  resyncs = 0;
 
   constructor(private readonly opts: ModbusLinkOptions) {
     this.id = opts.id;
@@ -102,7 +114,7 @@ export class ModbusLink implements RegisterLink {
       const timer = setTimeout(() => {
         drop();
         reject(new TgError('TG_LINK_DOWN', `${this.opts.transport.address()}${this.lastError ? ` (${this.lastError})` : ''}`));
-      }, timeoutMs);
+      }, timerMs(timeoutMs));
       const onAbort = () => {
         clearTimeout(timer);
         drop();
@@ -143,6 +155,11 @@ export class ModbusLink implements RegisterLink {
       return result;
     } catch (err) {
       this.judge(breaker, err);
+      const code = err instanceof TgError ? err.code : undefined;
+      const session = this.session;
+      if (session?.resyncByReconnect && (code === 'TG_PARSE_ERROR' || code === 'TG_LINK_TIMEOUT')) {
+        this.resync(session, (err as Error).message);
+      }
       throw err;
     } finally {
       this.lastFrameEnd = this.opts.clock.monotonic();
@@ -166,6 +183,8 @@ export class ModbusLink implements RegisterLink {
   ): Promise<RegisterReadResult> {
     const gap = this.lastFrameEnd + this.opts.interFrameDelayMs - this.opts.clock.monotonic();
     if (gap > 0) await this.opts.clock.sleep(gap, signal).catch(() => Promise.reject(new TgError('TG_ABORTED')));
+    // A session dropped to resynchronise comes back at once: wait for it rather than fail.
+    if (this.state !== 'connected' && this.resyncing) await this.waitResync(timeoutMs, signal);
     const session = this.session;
     if (this.state !== 'connected' || !session) throw new TgError('TG_LINK_DOWN', this.opts.transport.address());
     const clock = this.opts.clock;
@@ -181,10 +200,13 @@ export class ModbusLink implements RegisterLink {
       };
       const fail = (err: Error) => finish(() => reject(err));
       const onAbort = () => fail(new TgError('TG_ABORTED'));
-      const timer = setTimeout(
-        () => fail(new TgError('TG_LINK_TIMEOUT', `unit ${unit}: no reply within ${timeoutMs} ms on ${this.opts.transport.address()}`)),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => {
+        const noise = session.noise();
+        const where = `${this.opts.transport.address()}`;
+        // Bytes came, but no frame: the unit (or the line) is garbling, not silent.
+        if (noise > 0) fail(new TgError('TG_PARSE_ERROR', `unit ${unit}: no valid reply within ${timeoutMs} ms on ${where} (${noise} bytes that are not a Modbus frame)`));
+        else fail(new TgError('TG_LINK_TIMEOUT', `unit ${unit}: no reply within ${timeoutMs} ms on ${where}`));
+      }, timerMs(timeoutMs));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.inflight = fail;
       const sentAt = clock.now();
@@ -206,6 +228,41 @@ export class ModbusLink implements RegisterLink {
     });
   }
 
+  /** Drops `session` to find the frame boundary again on a new connection (see the class comment). */
+  private resync(session: ModbusSession, reason: string): void {
+    if (this.session !== session || this.stopping.signal.aborted) return;
+    this.resyncs++;
+    this.resyncing = true;
+    this.opts.log.debug({ link: this.id, reason }, 'modbus session dropped to resynchronise');
+    // No request may go out on the old session while its close is under way.
+    this.session = undefined;
+    this.state = 'connecting';
+    session.destroy();
+  }
+
+  private endResync(): void {
+    this.resyncing = false;
+    for (const w of [...this.resyncWaiters]) w();
+  }
+
+  /** Resolves when the resynchronising reconnect succeeded or failed, or after `timeoutMs`. */
+  private waitResync(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.resyncWaiters.delete(waiter);
+        if (err) reject(err);
+        else resolve();
+      };
+      const waiter = () => done();
+      const onAbort = () => done(new TgError('TG_ABORTED'));
+      const timer = setTimeout(waiter, timerMs(timeoutMs));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.resyncWaiters.add(waiter);
+    });
+  }
+
   private async run(): Promise<void> {
     const signal = this.stopping.signal;
     while (!signal.aborted) {
@@ -215,9 +272,14 @@ export class ModbusLink implements RegisterLink {
         await this.serve(session, signal);
       } catch (err) {
         if (!isAbort(err)) this.lastError = err instanceof Error ? err.message : String(err);
+        this.endResync(); // the reconnect itself failed: back off as after any drop
       }
       this.state = 'down';
       if (signal.aborted) break;
+      if (this.resyncing) {
+        this.reconnects++;
+        continue;
+      }
       const delay = this.backoff.next();
       this.opts.log.warn({ link: this.id, error: this.lastError, retryInMs: Math.round(delay) }, 'link down');
       await this.opts.clock.sleep(delay, signal).catch(() => undefined);
@@ -231,8 +293,11 @@ export class ModbusLink implements RegisterLink {
     this.generation++;
     this.state = 'connected';
     this.lastError = undefined;
+    const resynced = this.resyncing;
+    this.endResync();
     this.backoff.reset();
-    this.opts.log.info({ link: this.id, address: this.opts.transport.address() }, 'link connected');
+    if (resynced) this.opts.log.debug({ link: this.id, address: this.opts.transport.address() }, 'link reconnected after a resynchronisation');
+    else this.opts.log.info({ link: this.id, address: this.opts.transport.address() }, 'link connected');
     for (const waiter of this.connectWaiters.splice(0)) waiter();
     let onAbort = () => {};
     const aborted = new Promise<string>((resolve) => {

@@ -43,7 +43,6 @@ export function registerExports(app: FastifyInstance, view: PilotView, auth: Pil
     const comparison = await view.results(scope, std);
     const result = comparison.labs.find((r) => r.lab === lab);
     if (!result) return reply.code(404).send({ error: 'not_found', message: `no verified result of "${lab}" for ${std.id} yet` });
-    const dcc = view.config.results.dcc;
     const xml = dccXml({
       config: view.config,
       standard: std,
@@ -51,8 +50,7 @@ export function registerExports(app: FastifyInstance, view: PilotView, auth: Pil
       comparison,
       withEquivalence: scope.role === 'pilot' || view.config.comparison.released,
       software: { name: 'travelgate', version: VERSION },
-      language: dcc.language,
-      ...(dcc.countryCode ? { countryCode: dcc.countryCode } : {}),
+      now: Date.now(),
     });
     return reply.type('application/xml; charset=utf-8').header('content-disposition', attachment(`${std.id}-${lab}.xml`)).send(xml);
   });

@@ -1,10 +1,13 @@
 /**
  * The pilot's HTTP API (Fastify): health, the comparison's read routes, exports and the page.
  * Nothing listens until the caller calls listen(). There is no mutating route; every data route
- * needs a token (auth.ts). Error replies never carry secrets: a 500 says only that it failed.
+ * needs a token (auth.ts). Errors are answered as the gateway's API answers them (api/exposure.ts):
+ * a 5xx says only "internal error", a 4xx carries no configured secret.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { registerErrorHandler } from '../../api/exposure.js';
 import type { Logger } from '../../core/logger.js';
+import type { SecretSet } from '../../core/secrets.js';
 import type { PilotView } from '../view.js';
 import { PilotAuth } from './auth.js';
 import { registerExports } from './exports.js';
@@ -16,6 +19,8 @@ export interface PilotApiOptions {
   /** Whether the receiver is connected and its store open (GET /readyz). */
   ready: () => boolean;
   webRoot?: string;
+  /** Every secret of the configuration: scrubbed from error replies (as in the gateway's API). */
+  secrets?: SecretSet;
 }
 
 export function buildPilotApi(view: PilotView, log: Logger, options: PilotApiOptions): FastifyInstance {
@@ -24,15 +29,14 @@ export function buildPilotApi(view: PilotView, log: Logger, options: PilotApiOpt
     logController: new LogController({ disableRequestLogging: true }),
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
-  app.setErrorHandler((e, req, reply) => {
-    const err = e as Error & { statusCode?: number };
-    const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
-    if (status >= 500) req.log.error({ err: { message: err.message, stack: err.stack } }, 'request failed');
-    void reply.code(status).send({ error: status >= 500 ? 'internal' : 'bad_request', message: status >= 500 ? 'the request failed; see the receiver log' : err.message });
-  });
+  registerErrorHandler(app, options.secrets);
   const auth = new PilotAuth(view.config.api.tokens);
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/readyz', async (_req, reply) => (options.ready() ? { ready: true } : reply.code(503).send({ ready: false })));
+  // The same answers as the gateway's health routes (api/health.ts).
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const ready = options.ready();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+  });
   registerRoutes(app, view, auth);
   registerExports(app, view, auth);
   registerPage(app, options.webRoot);

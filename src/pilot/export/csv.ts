@@ -5,7 +5,8 @@
  *   model's value there, d, u(d), E_n, and the value referred to t0 with its uncertainty.
  * - `equivalenceCsv`: one row per lab in the reference value: x_i, u(x_i), d_i, u(d_i), U(d_i), E_n,
  *   and the reference value, its uncertainty, χ², ν and p on every row (marked provisional).
- * Numbers are written with full precision (shortest round-trip form); times as ISO 8601 UTC.
+ * Numbers are written with full precision (shortest round-trip form); times as ISO 8601 UTC;
+ * booleans as `true`/`false` (csv-stringify would write false as an empty field).
  */
 import { stringify } from 'csv-stringify/sync';
 import type { ComparisonResults } from '../analysis/results.js';
@@ -18,7 +19,7 @@ export function resultsCsv(all: readonly ComparisonResults[]): string {
   const rows = all.flatMap((c) =>
     c.labs.map((r) => [
       r.standard, r.lab, r.unit, r.n, iso(r.from), iso(r.to), iso(r.meanEpoch), num(r.mean), num(r.uA), num(r.uB), num(r.u), num(r.model.value), num(r.model.u),
-      num(r.d), num(r.ud), num(r.En), c.k, num(r.atT0.value), num(r.atT0.u), r.complete, r.issues.join('; '),
+      num(r.d), num(r.ud), num(r.En), c.k, num(r.atT0.value), num(r.atT0.u), String(r.complete), r.issues.join('; '),
     ]),
   );
   return stringify([header, ...rows]);
@@ -30,7 +31,7 @@ export function equivalenceCsv(all: readonly ComparisonResults[]): string {
     c.reference
       ? c.equivalence.map((e) => [
           c.standard, e.lab, c.unit, num(e.x), num(e.u), num(e.d), num(e.ud), num(e.U), num(e.En), c.k,
-          num(c.reference!.value), num(c.reference!.u), c.reference!.t0, num(c.reference!.chi2), c.reference!.dof, num(c.reference!.pValue), c.reference!.consistent, true,
+          num(c.reference!.value), num(c.reference!.u), c.reference!.t0, num(c.reference!.chi2), c.reference!.dof, num(c.reference!.pValue), String(c.reference!.consistent), 'true',
         ])
       : [],
   );

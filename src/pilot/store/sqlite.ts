@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { keyOf, type Arrival, type Progress, type RejectedRow } from '../types.js';
 import { CHAIN_COLUMNS, EVENT_COLUMNS, PROGRESS_COLUMNS, READING_COLUMNS, REJECTED_COLUMNS, chainRowOf, eventOf, holes, progressOf, readingOf, rejectedOf, statusOf } from './rows.js';
-import { schemaStatements, type Key, type PilotStore, type StatusRow, type StoreTx } from './types.js';
+import { schemaStatements, type Key, type PilotStore, type Probe, type SeqRange, type StatusRow, type StoreTx } from './types.js';
 
 type Db = Database.Database;
 type Row = Record<string, unknown>;
@@ -73,17 +73,19 @@ export class SqliteStore implements PilotStore {
     return (this.#read().prepare(`SELECT ${PROGRESS_COLUMNS} FROM progress ORDER BY gateway`).all() as Row[]).map(progressOf);
   }
 
-  async missing(gateway: string, above: number, head: number): Promise<{ first: number; last: number }[]> {
-    if (head <= above) return [];
-    const starts = this.#read()
-      .prepare('SELECT seq, prev FROM (SELECT seq, LAG(seq) OVER (ORDER BY seq) AS prev FROM records WHERE gateway = ? AND seq > ?) WHERE prev IS NULL OR seq > prev + 1')
-      .all(gateway, above) as { seq: number; prev: number | null }[];
-    return holes(above, starts);
-  }
-
-  async oldestAbove(gateway: string, above: number): Promise<number | null> {
-    const row = this.#read().prepare('SELECT time FROM records WHERE gateway = ? AND seq > ? ORDER BY seq LIMIT 1').get(gateway, above) as { time: number } | undefined;
-    return row?.time ?? null;
+  async completeness(gateways: readonly { gateway: string; above: number }[], limit = 100) {
+    const db = this.#read();
+    const starts = db.prepare(
+      'SELECT seq, prev FROM (SELECT seq, LAG(seq) OVER (ORDER BY seq) AS prev FROM records WHERE gateway = ? AND seq > ?) WHERE prev IS NULL OR seq > prev + 1 ORDER BY seq LIMIT ?',
+    );
+    const oldest = db.prepare('SELECT time FROM records WHERE gateway = ? AND seq > ? ORDER BY seq LIMIT 1');
+    const out = new Map<string, { missing: SeqRange[]; oldest: number | null }>();
+    for (const g of gateways) {
+      const rows = starts.all(g.gateway, g.above, limit + 1) as { seq: number; prev: number | null }[];
+      const first = oldest.get(g.gateway, g.above) as { time: number } | undefined;
+      out.set(g.gateway, { missing: holes(g.above, rows).slice(0, limit), oldest: first?.time ?? null });
+    }
+    return out;
   }
 
   async rejectedCounts() {
@@ -105,15 +107,18 @@ export class SqliteStore implements PilotStore {
     const filter = labs ? 'AND r.lab IN (SELECT value FROM json_each(?))' : '';
     const args: unknown[] = labs ? [standard, JSON.stringify(labs)] : [standard];
     const sql = `SELECT ${READING_COLUMNS} FROM readings r JOIN progress p ON p.gateway = r.gateway
+      JOIN records rec ON rec.gateway = r.gateway AND rec.seq = r.seq AND rec.pinned = 1
       WHERE r.standard = ? AND r.verified = 1 AND r.seq <= p.verified_through ${filter} ORDER BY r.time`;
     return (this.#read().prepare(sql).all(...args) as Row[]).map(readingOf);
   }
 
-  async verifiedEvents(types: readonly string[], labs?: readonly string[]) {
+  async verifiedEvents(types: readonly string[], labs?: readonly string[], options: { beyondVerified?: boolean } = {}) {
     const filter = labs ? 'AND e.lab IN (SELECT value FROM json_each(?))' : '';
     const args: unknown[] = labs ? [JSON.stringify(types), JSON.stringify(labs)] : [JSON.stringify(types)];
     const sql = `SELECT ${EVENT_COLUMNS} FROM events e JOIN progress p ON p.gateway = e.gateway
-      WHERE e.type IN (SELECT value FROM json_each(?)) AND e.seq <= p.verified_through ${filter} ORDER BY e.time, e.gateway, e.seq`;
+      JOIN records rec ON rec.gateway = e.gateway AND rec.seq = e.seq AND rec.pinned = 1
+      WHERE e.type IN (SELECT value FROM json_each(?)) ${options.beyondVerified ? '' : 'AND e.seq <= p.verified_through'} ${filter}
+      ORDER BY e.time, e.gateway, e.seq`;
     return (this.#read().prepare(sql).all(...args) as Row[]).map(eventOf);
   }
 
@@ -175,7 +180,7 @@ class SqliteTx implements StoreTx {
     return out;
   }
 
-  async insertRecords(rows: readonly Arrival[]) {
+  async insertRecords(rows: readonly Arrival[], unpinnedAbove: readonly { gateway: string; above: number }[] = []) {
     const inserted = new Set<string>();
     const now = Date.now();
     for (const a of rows) {
@@ -186,7 +191,8 @@ class SqliteTx implements StoreTx {
       const e = a.event;
       if (e) this.#s.event.run(e.gateway, e.seq, e.lab, e.time, e.type, e.standard, e.severity, e.message, e.data);
     }
-    return inserted;
+    const unpinned = unpinnedAbove.flatMap((f) => (this.#s.unpinned.all(f.gateway, f.above) as Row[]).map(chainRowOf));
+    return { inserted, unpinned };
   }
 
   async hashesAt(keys: readonly Key[]) {
@@ -202,21 +208,15 @@ class SqliteTx implements StoreTx {
     for (const r of rows) this.#s.reject.run(r.digest, r.gateway, r.seq, r.lab, r.code, r.reason, r.hash, r.body, r.receivedAt);
   }
 
-  async unpinnedAbove(from: readonly { gateway: string; above: number }[]) {
-    return from.flatMap((f) => (this.#s.unpinned.all(f.gateway, f.above) as Row[]).map(chainRowOf));
-  }
-
-  async rowsAt(keys: readonly Key[]) {
-    return keys.flatMap((k) => {
+  async neighbours(at: readonly Key[], named: readonly Key[]) {
+    const rows = at.flatMap((k) => {
       const row = this.#s.row.get(k.gateway, k.seq) as Row | undefined;
       return row ? [chainRowOf(row)] : [];
     });
-  }
-
-  async sealsNaming(keys: readonly Key[]) {
-    return keys.flatMap((k) =>
+    const seals = named.flatMap((k) =>
       (this.#s.naming.all(k.gateway, k.seq) as Row[]).map((r) => ({ gateway: String(r.gateway), headSeq: Number(r.head_seq), headHash: String(r.head_hash) })),
     );
+    return { rows, seals };
   }
 
   async conflictCandidate(gateway: string, seq: number, hash: string) {
@@ -225,10 +225,6 @@ class SqliteTx implements StoreTx {
 
   async deleteRejected(digests: readonly string[]) {
     for (const d of digests) this.#s.unreject.run(d);
-  }
-
-  async pin(keys: readonly Key[]) {
-    for (const k of keys) this.#s.pin.run(k.gateway, k.seq);
   }
 
   async removeRecords(keys: readonly Key[]) {
@@ -243,19 +239,23 @@ class SqliteTx implements StoreTx {
     return out;
   }
 
-  async pinnedRunEnd(gateway: string, from: number) {
-    const row = this.#s.runEnd.get(gateway, from) as { seq: number; hash: string } | undefined;
-    if (!row) throw new Error(`no pinned run at ${gateway} seq ${from}`);
-    return { seq: Number(row.seq), hash: row.hash };
+  async probe(keys: readonly Key[]) {
+    const out = new Map<string, Probe>();
+    for (const k of keys) {
+      const row = this.#s.row.get(k.gateway, k.seq) as Row | undefined;
+      if (!row) continue;
+      const pinned = row.pinned === 1;
+      const end = pinned ? (this.#s.runEnd.get(k.gateway, k.seq) as { seq: number; hash: string } | undefined) : undefined;
+      out.set(keyOf(k.gateway, k.seq), { pinned, runEnd: end ? { seq: Number(end.seq), hash: end.hash } : null });
+    }
+    return out;
   }
 
-  async saveProgress(rows: readonly Progress[]) {
-    for (const p of rows) {
+  async finish(outcome: { pins: readonly Key[]; progress: readonly Progress[]; statuses: readonly StatusRow[] }) {
+    for (const k of outcome.pins) this.#s.pin.run(k.gateway, k.seq);
+    for (const p of outcome.progress) {
       this.#s.save.run(p.verifiedThrough, p.verifiedHash, p.records, p.duplicates, p.headSeq, p.headTime, p.headReceivedAt, JSON.stringify(p.gaps), p.updatedAt, p.gateway);
     }
-  }
-
-  async saveStatus(rows: readonly StatusRow[]) {
-    for (const s of rows) this.#s.status.run(s.gateway, s.state, s.time, s.receivedAt);
+    for (const s of outcome.statuses) this.#s.status.run(s.gateway, s.state, s.time, s.receivedAt);
   }
 }

@@ -24,12 +24,25 @@ export interface Key {
   seq: number;
 }
 
+/** A range of seqs, both ends included. */
+export interface SeqRange {
+  first: number;
+  last: number;
+}
+
 /** A gateway's retained status message (online/offline), as it last arrived. */
 export interface StatusRow {
   gateway: string;
   state: string;
   time: number;
   receivedAt: number;
+}
+
+/** A stored record as `probe` sees it. */
+export interface Probe {
+  pinned: boolean;
+  /** Pinned: the last record of the unbroken run of pinned records from this one on. */
+  runEnd: { seq: number; hash: string } | null;
 }
 
 export interface StoredRejected extends RejectedRow {
@@ -39,27 +52,28 @@ export interface StoredRejected extends RejectedRow {
 export interface StoreTx {
   /** Lock and read the progress rows of these gateways (every configured gateway has one). */
   lockProgress(gateways: readonly string[]): Promise<Map<string, Progress>>;
-  /** Insert records (and their derived rows); returns the keys (keyOf) actually inserted. */
-  insertRecords(rows: readonly Arrival[]): Promise<Set<string>>;
+  /**
+   * Insert records (and their derived rows). Returns the keys (keyOf) actually inserted, and every
+   * stored record that is not pinned above each `unpinnedAbove` entry's seq (those just inserted
+   * included), in one round trip where the database allows it.
+   */
+  insertRecords(rows: readonly Arrival[], unpinnedAbove?: readonly { gateway: string; above: number }[]): Promise<{ inserted: Set<string>; unpinned: ChainRow[] }>;
   /** Hashes of stored records at these keys, by keyOf. */
   hashesAt(keys: readonly Key[]): Promise<Map<string, string>>;
   /** Store rejected records; one already stored (same digest) is left as it is. */
   insertRejected(rows: readonly RejectedRow[]): Promise<void>;
-  /** Stored records that are not pinned yet, above each gateway's `above`. */
-  unpinnedAbove(from: readonly { gateway: string; above: number }[]): Promise<ChainRow[]>;
-  rowsAt(keys: readonly Key[]): Promise<ChainRow[]>;
-  /** Stored seals that name these keys as their head. */
-  sealsNaming(keys: readonly Key[]): Promise<{ gateway: string; headSeq: number; headHash: string }[]>;
+  /** Stored records at `at`, and the stored seals whose head is one of `named`. */
+  neighbours(at: readonly Key[], named: readonly Key[]): Promise<{ rows: ChainRow[]; seals: { gateway: string; headSeq: number; headHash: string }[] }>;
   /** A record kept apart as a `conflict` at (gateway, seq) whose hash is `hash`, if any. */
   conflictCandidate(gateway: string, seq: number, hash: string): Promise<{ digest: string; body: string } | undefined>;
   deleteRejected(digests: readonly string[]): Promise<void>;
-  pin(keys: readonly Key[]): Promise<void>;
   /** Delete records (and their derived rows); returns the bodies deleted, by keyOf. */
   removeRecords(keys: readonly Key[]): Promise<Map<string, string>>;
-  /** The last record of the run of pinned records that starts at `from` (which must be pinned). */
-  pinnedRunEnd(gateway: string, from: number): Promise<{ seq: number; hash: string }>;
-  saveProgress(rows: readonly Progress[]): Promise<void>;
-  saveStatus(rows: readonly StatusRow[]): Promise<void>;
+  /** What is stored at these keys (by keyOf; absent: nothing stored): pinned or not, and for a
+   *  pinned record the last record of the run of pinned records that starts there. */
+  probe(keys: readonly Key[]): Promise<Map<string, Probe>>;
+  /** The batch's outcome: pin these records, save these progress rows and gateway statuses. */
+  finish(outcome: { pins: readonly Key[]; progress: readonly Progress[]; statuses: readonly StatusRow[] }): Promise<void>;
 }
 
 export interface PilotStore {
@@ -69,16 +83,20 @@ export interface PilotStore {
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
 
   progress(): Promise<Progress[]>;
-  /** Seq ranges not received between `above` + 1 and `head`. */
-  missing(gateway: string, above: number, head: number): Promise<{ first: number; last: number }[]>;
-  /** Time of the lowest stored record above `above` (the oldest record not yet verified). */
-  oldestAbove(gateway: string, above: number): Promise<number | null>;
+  /**
+   * Per gateway: the seq ranges not received between `above` + 1 and the highest stored record
+   * (at most `limit` ranges, lowest first), and the time of the lowest stored record above `above`
+   * (the oldest record received and not yet verified; absent when there is none).
+   */
+  completeness(gateways: readonly { gateway: string; above: number }[], limit?: number): Promise<Map<string, { missing: SeqRange[]; oldest: number | null }>>;
   rejectedCounts(): Promise<{ gateway: string | null; code: RejectCode; count: number }[]>;
   rejected(options: { gateways?: readonly string[]; limit: number }): Promise<StoredRejected[]>;
-  /** Readings of a standard the gateways marked verified, from verified records only. */
+  /** Readings of a standard the gateways marked verified, from verified records only (pinned, at
+   *  or below verifiedThrough), in time order. */
   verifiedReadings(standard: string, labs?: readonly string[]): Promise<ReadingRow[]>;
-  /** Events of these types from verified records only, oldest first. */
-  verifiedEvents(types: readonly string[], labs?: readonly string[]): Promise<EventRow[]>;
+  /** Events of these types from verified records only, oldest first; `beyondVerified`: from every
+   *  pinned record, also above a hole that holds verifiedThrough back. */
+  verifiedEvents(types: readonly string[], labs?: readonly string[], options?: { beyondVerified?: boolean }): Promise<EventRow[]>;
   statuses(): Promise<StatusRow[]>;
   /** Stored records of a gateway from `fromSeq` on, as received (JSON), in seq order. */
   recordBodies(gateway: string, fromSeq: number, limit: number): Promise<{ seq: number; body: string }[]>;

@@ -15,16 +15,16 @@
  *   apart earlier as a conflict at that seq with the expected hash takes its place (so a forgery
  *   that arrived before the real record cannot hold its place).
  * - verifiedThrough V: every seq up to V is pinned, or inside a gap the gateway declared in a
- *   pinned `gap` event; then V moves on over seal records right after it that name V with V's hash
- *   (a journal ends with a seal, which no later seal covers). V never moves back.
+ *   pinned `gap` event (advance.ts). V never moves back.
  *
  * Every step reads and writes the store inside the caller's transaction, after `lockProgress`,
  * so the outcome is the same whichever receiver applies a record, in whatever order, however
  * often, and across restarts. Work per record is O(1) amortised: a walk stops at the first pinned
- * record, and V moves over a run of pinned records with one query.
+ * record, and a batch costs a fixed number of statements whatever the number of its gateways.
  */
 import type { Key, StatusRow, StoreTx } from '../store/types.js';
 import { keyOf, type Arrival, type ChainRow, type GapRange, type Progress, type RejectedRow } from '../types.js';
+import { advanceAll, newWork, type GatewayWork } from './advance.js';
 
 export interface BatchInput {
   arrivals: readonly Arrival[];
@@ -59,7 +59,8 @@ export async function applyBatch(tx: StoreTx, input: BatchInput): Promise<BatchO
     if (fresh.has(k)) later.push(a);
     else fresh.set(k, a);
   }
-  const insertedKeys = await tx.insertRecords([...fresh.values()]);
+  const above = gateways.map((g) => ({ gateway: g, above: progress.get(g)!.verifiedThrough }));
+  const { inserted: insertedKeys, unpinned } = await tx.insertRecords([...fresh.values()], above);
   const inserted = [...fresh.values()].filter((a) => insertedKeys.has(keyOf(a.gateway, a.seq)));
   outcome.inserted = inserted.length;
   const again = [...[...fresh.values()].filter((a) => !insertedKeys.has(keyOf(a.gateway, a.seq))), ...later];
@@ -81,11 +82,9 @@ export async function applyBatch(tx: StoreTx, input: BatchInput): Promise<BatchO
   const work = new Map<string, GatewayWork>();
   for (const g of gateways) {
     const p = progress.get(g)!;
-    work.set(g, { p, unpinned: new Map(), pinned: new Map(), added: 0, removed: 0, blocked: false });
+    work.set(g, newWork(p));
   }
-  for (const row of await tx.unpinnedAbove([...work.values()].map((w) => ({ gateway: w.p.gateway, above: w.p.verifiedThrough })))) {
-    work.get(row.gateway)?.unpinned.set(row.seq, row);
-  }
+  for (const row of unpinned) work.get(row.gateway)?.unpinned.set(row.seq, row);
   const ctx: Ctx = { tx, input, rejected };
   const byGateway = groupBy(inserted, (a) => a.gateway);
   for (const [g, list] of byGateway) {
@@ -106,8 +105,9 @@ export async function applyBatch(tx: StoreTx, input: BatchInput): Promise<BatchO
   });
   if (waiting.length > 0) {
     const next = waiting.filter((a) => !work.get(a.gateway)!.unpinned.has(a.seq + 1)).map((a) => ({ gateway: a.gateway, seq: a.seq + 1 }));
-    const successors = new Map((next.length > 0 ? await tx.rowsAt(next) : []).map((r) => [keyOf(r.gateway, r.seq), r]));
-    const seals = new Map((await tx.sealsNaming(waiting)).map((s) => [keyOf(s.gateway, s.headSeq), s.headHash]));
+    const near = await tx.neighbours(next, waiting);
+    const successors = new Map(near.rows.map((r) => [keyOf(r.gateway, r.seq), r]));
+    const seals = new Map(near.seals.map((s) => [keyOf(s.gateway, s.headSeq), s.headHash]));
     for (const a of [...waiting].sort((x, y) => y.seq - x.seq)) {
       const w = work.get(a.gateway)!;
       if (!w.unpinned.has(a.seq)) continue; // pinned by a walk from above meanwhile
@@ -117,11 +117,7 @@ export async function applyBatch(tx: StoreTx, input: BatchInput): Promise<BatchO
       else if (succ?.pinned) await cascade(ctx, w, a.seq, succ.prevHash, `the prevHash of seq ${a.seq + 1}`);
     }
   }
-  const pins: Key[] = [];
-  for (const w of work.values()) for (const seq of w.pinned.keys()) pins.push({ gateway: w.p.gateway, seq });
-  if (pins.length > 0) await tx.pin(pins);
-
-  // 3. Move verifiedThrough, then save each gateway's progress.
+  // 3. Move verifiedThrough (for every gateway at once), pin, then save each gateway's progress.
   for (const w of work.values()) {
     for (const a of byGateway.get(w.p.gateway) ?? []) {
       if (a.seq >= w.p.headSeq) {
@@ -130,28 +126,21 @@ export async function applyBatch(tx: StoreTx, input: BatchInput): Promise<BatchO
         w.p.headReceivedAt = input.now;
       }
     }
-    const from = w.p.verifiedThrough;
-    if (!w.blocked) await advance(tx, w);
+  }
+  const before = new Map([...work.values()].map((w) => [w.p.gateway, w.p.verifiedThrough]));
+  await advanceAll(tx, work.values());
+  const pins: Key[] = [];
+  for (const w of work.values()) for (const seq of w.pinned.keys()) pins.push({ gateway: w.p.gateway, seq });
+  for (const w of work.values()) {
+    const from = before.get(w.p.gateway)!;
     if (w.p.verifiedThrough > from) outcome.advanced.push({ gateway: w.p.gateway, from: from + 1, to: w.p.verifiedThrough });
     w.p.records += w.added - w.removed;
     w.p.duplicates += dupes.get(w.p.gateway) ?? 0;
     w.p.updatedAt = input.now;
   }
-  if (work.size > 0) await tx.saveProgress([...work.values()].map((w) => w.p));
-  if (input.statuses && input.statuses.length > 0) await tx.saveStatus(input.statuses);
+  const statuses = input.statuses ?? [];
+  if (work.size > 0 || statuses.length > 0) await tx.finish({ pins, progress: [...work.values()].map((w) => w.p), statuses });
   return outcome;
-}
-
-interface GatewayWork {
-  p: Progress;
-  /** Stored, not pinned, above verifiedThrough. */
-  unpinned: Map<number, ChainRow>;
-  /** Pinned by this batch. */
-  pinned: Map<number, ChainRow>;
-  added: number;
-  removed: number;
-  /** The pinned chain contradicts the verified record at V: V stays until someone looks. */
-  blocked: boolean;
 }
 
 interface Ctx {
@@ -226,47 +215,6 @@ async function replace(ctx: Ctx, w: GatewayWork, row: ChainRow, want: string, by
   await tx.insertRecords([arrival]);
   w.added++;
   return { gateway: arrival.gateway, seq: arrival.seq, kind: arrival.kind, time: arrival.time, hash: arrival.hash, prevHash: arrival.prevHash, headSeq: arrival.headSeq, headHash: arrival.headHash, pinned: false };
-}
-
-/** Move verifiedThrough over pinned records, declared gaps and trailing seals. */
-async function advance(tx: StoreTx, w: GatewayWork): Promise<void> {
-  const p = w.p;
-  for (;;) {
-    const next = p.verifiedThrough + 1;
-    const mine = w.pinned.get(next);
-    if (mine) {
-      p.verifiedThrough = next;
-      p.verifiedHash = mine.hash;
-      continue;
-    }
-    const waiting = w.unpinned.get(next);
-    if (waiting) {
-      // A seal right after V that names V: the end of a journal, or the seal no later one covers yet.
-      if (waiting.kind === 'seal' && waiting.headSeq === p.verifiedThrough && waiting.headHash === p.verifiedHash && waiting.prevHash === p.verifiedHash && p.verifiedHash !== '') {
-        w.unpinned.delete(next);
-        p.verifiedThrough = next;
-        p.verifiedHash = waiting.hash;
-        continue;
-      }
-      return;
-    }
-    if (next <= p.headSeq) {
-      const [row] = await tx.rowsAt([{ gateway: p.gateway, seq: next }]);
-      if (row?.pinned) {
-        const end = await tx.pinnedRunEnd(p.gateway, next);
-        p.verifiedThrough = end.seq;
-        p.verifiedHash = end.hash;
-        continue;
-      }
-      if (row) return;
-    }
-    const gap = p.gaps.find((g) => g.first <= next && next <= g.last && g.seq > g.last);
-    if (!gap) return;
-    const [event] = w.pinned.has(gap.seq) ? [{ pinned: true }] : await tx.rowsAt([{ gateway: p.gateway, seq: gap.seq }]);
-    if (!event?.pinned) return;
-    p.verifiedThrough = gap.last;
-    p.verifiedHash = ''; // the record before the next one was deleted at the gateway: its hash is unknown
-  }
 }
 
 function gapOf(a: Arrival): GapRange | undefined {

@@ -16,6 +16,10 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { timerMs } from '../../core/clock.js';
+
+/** The most of an HTTP answer kept (InfluxDB answers a write with nothing, or an error text). */
+const MAX_ANSWER_BYTES = 1024 * 1024;
 
 export interface InfluxTarget {
   /** http(s)://host:port[/path]; credentials in it are taken out and sent as a header. */
@@ -79,10 +83,16 @@ export class InfluxHttp {
       const headers: http.OutgoingHttpHeaders = { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) };
       if (this.#auth) headers.authorization = this.#auth;
       const req = this.#request(
-        { protocol: this.#base.protocol, hostname: this.#base.hostname, port: this.#base.port, path, method: 'POST', headers, agent: this.#agent, timeout: this.#o.timeoutMs },
+        { protocol: this.#base.protocol, hostname: this.#base.hostname, port: this.#base.port, path, method: 'POST', headers, agent: this.#agent, timeout: timerMs(this.#o.timeoutMs) },
         (res) => {
           const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            // An answer is a few bytes (an error text at most): a server that sends more is cut off.
+            size += c.length;
+            if (size > MAX_ANSWER_BYTES) res.destroy(new Error(`answer longer than ${MAX_ANSWER_BYTES} bytes`));
+            else chunks.push(c);
+          });
           res.on('error', fail);
           res.on('end', () => {
             signal.removeEventListener('abort', onAbort);

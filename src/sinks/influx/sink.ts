@@ -24,6 +24,7 @@ import type { CommittedRecord } from '../../journal/index.js';
 import { describeError, redact, SinkError, type Delivered, type Rejection, type Sink } from '../types.js';
 import { InfluxHttp, InfluxHttpError } from './http.js';
 import { LineBuilder } from './lines.js';
+import { flattened } from '../../core/flatten.js';
 
 export interface InfluxSinkOptions {
   /** http(s)://host:port[/path]; credentials in the URL are accepted but better given separately. */
@@ -78,7 +79,7 @@ export class InfluxSink implements Sink {
 
   /** The record's line, made at commit by the journal (Journal.addEncoder). */
   encode(record: JournalRecord): string {
-    return this.#lines.line(record);
+    return flattened(this.#lines.line(record));
   }
 
   async deliver(batch: readonly CommittedRecord[], signal: AbortSignal, encoded?: readonly string[]): Promise<Delivered> {

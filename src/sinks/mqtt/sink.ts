@@ -23,6 +23,7 @@
  * - Passwords and keys never reach a log or an error message.
  */
 import type { IClientOptions, IConnackPacket, IClientPublishOptions, MqttClient } from 'mqtt';
+import { timerMs } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { CommittedRecord } from '../../journal/index.js';
 import { describeError, redact, SinkError, type Delivered, type Sink } from '../types.js';
@@ -170,6 +171,9 @@ export class MqttSink implements Sink {
       connectTimeout: o.connectTimeoutMs,
       keepalive: o.keepaliveSeconds,
       rejectUnauthorized: o.rejectUnauthorized,
+      // Without it mqtt-packet keeps 65 536 two-byte Buffers (one per packet id) for the life of
+      // the process: about 6 MiB of heap and 65k objects every full collection walks.
+      writeCache: false,
       will: { topic: o.topics.status, payload: Buffer.from(this.#status('offline')), qos: 1, retain: true },
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
@@ -276,7 +280,7 @@ export function packMessages(
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timed out')), ms);
+    const timer = setTimeout(() => reject(new Error('timed out')), timerMs(ms));
     promise.then(
       (v) => (clearTimeout(timer), resolve(v)),
       (err: unknown) => (clearTimeout(timer), reject(err)),

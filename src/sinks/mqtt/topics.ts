@@ -53,8 +53,16 @@ export function statusPayload(s: { gateway: string; lab: string; comparison: str
 
 /** Topic names must not contain wildcards or empty levels; only the prefix may span levels. */
 function checkLevels(value: string, what: string, multiLevel: boolean): void {
+  const problem = topicLevelProblem(value, multiLevel);
+  if (problem) throw new RangeError(`MQTT ${what} "${value}" ${problem}`);
+}
+
+/** Why `value` cannot be a topic level (or, with `multiLevel`, levels), or undefined when it can:
+ *  no wildcard ("+", "#"), no empty level, no NUL, no "/" in a single level, at most 65535 bytes. */
+export function topicLevelProblem(value: string, multiLevel: boolean): string | undefined {
   const levels = value.split('/');
-  if (value.length === 0 || levels.some((l) => l.length === 0 || l.includes('+') || l.includes('#')) || (!multiLevel && levels.length > 1)) {
-    throw new RangeError(`MQTT ${what} "${value}" is not usable in a topic (no "+", "#", empty level${multiLevel ? '' : ' or "/"'})`);
+  if (value.length === 0 || levels.some((l) => l.length === 0) || value.includes('+') || value.includes('#') || value.includes('\u0000') || (!multiLevel && levels.length > 1) || Buffer.byteLength(value) > 65_535) {
+    return `is not usable in a topic (no "+", "#", empty level${multiLevel ? '' : ' or "/"'})`;
   }
+  return undefined;
 }

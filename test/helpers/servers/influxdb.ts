@@ -3,6 +3,8 @@
  * config whose meta, data and WAL folders live in its own temporary folder; usage reporting, the
  * _internal monitor database, query logging and continuous queries are off.
  * `query` talks HTTP to /query directly, independently of the `influx` package the sink uses.
+ * With `auth`, HTTP authentication is on (`auth-enabled`) and the admin user is created first;
+ * `query` and `writeLines` then send the admin's credentials.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +27,12 @@ export interface InfluxServer extends ManagedServer {
   writeLines(db: string, lines: string): Promise<number>;
 }
 
-export async function startInfluxd(): Promise<InfluxServer> {
+export interface InfluxOptions {
+  /** auth-enabled, with this admin user (created at start). */
+  auth?: { user: string; password: string };
+}
+
+export async function startInfluxd(options: InfluxOptions = {}): Promise<InfluxServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tg-influxd-'));
   const [http, rpc] = [await freePort(), await freePort()];
   const config = join(dir, 'influxdb.conf');
@@ -48,6 +55,7 @@ bind-address = "127.0.0.1:${rpc}"
   bind-address = "127.0.0.1:${http}"
   log-enabled = false
   pprof-enabled = false
+  auth-enabled = ${options.auth ? 'true' : 'false'}
 [logging]
   level = "warn"
   suppress-logo = true
@@ -63,6 +71,14 @@ bind-address = "127.0.0.1:${rpc}"
   const ping = async () => (await fetch(`${url}/ping`)).status === 204;
   const daemon = new Daemon('influxd', INFLUXD, ['run', '-config', config], ping);
   await daemon.start();
+  const headers: Record<string, string> = {};
+  if (options.auth) {
+    // With auth on and no user yet, InfluxDB 1.x lets anyone create the first admin.
+    const q = `CREATE USER "${options.auth.user}" WITH PASSWORD '${options.auth.password}' WITH ALL PRIVILEGES`;
+    const res = await fetch(`${url}/query?${new URLSearchParams({ q })}`, { method: 'POST' });
+    if (!res.ok) throw new Error(`influxd: could not create the admin user: ${res.status} ${await res.text()}`);
+    headers.authorization = `Basic ${Buffer.from(`${options.auth.user}:${options.auth.password}`).toString('base64')}`;
+  }
   return {
     url,
     port: http,
@@ -77,14 +93,14 @@ bind-address = "127.0.0.1:${rpc}"
       rmSync(dir, { recursive: true, force: true });
     },
     query: async (db, q) => {
-      const res = await fetch(`${url}/query?${new URLSearchParams({ db, q, epoch: 'ns' })}`, { method: 'POST' });
+      const res = await fetch(`${url}/query?${new URLSearchParams({ db, q, epoch: 'ns' })}`, { method: 'POST', headers });
       const body = (await res.json()) as { error?: string; results?: { error?: string; series?: InfluxSeries[] }[] };
       const err = body.error ?? body.results?.[0]?.error;
       if (err) throw new Error(`InfluxQL "${q}": ${err}`);
       return body.results?.[0]?.series ?? [];
     },
     writeLines: async (db, lines) => {
-      const res = await fetch(`${url}/write?${new URLSearchParams({ db })}`, { method: 'POST', body: lines });
+      const res = await fetch(`${url}/write?${new URLSearchParams({ db })}`, { method: 'POST', body: lines, headers });
       await res.text();
       return res.status;
     },

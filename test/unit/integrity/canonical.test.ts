@@ -10,8 +10,10 @@ import { eventRecord, legacyReadingRecord, readingRecord, sealOf, testKey } from
 function reorder(value: unknown, order: (keys: string[]) => string[]): unknown {
   if (Array.isArray(value)) return value.map((v) => reorder(v, order));
   if (value === null || typeof value !== 'object') return value;
+  // Defined, not assigned: a "__proto__" key (JSON.parse makes one) must stay an own property.
   const out: Record<string, unknown> = {};
-  for (const k of order(Object.keys(value))) out[k] = reorder((value as Record<string, unknown>)[k], order);
+  for (const k of order(Object.keys(value)))
+    Object.defineProperty(out, k, { value: reorder((value as Record<string, unknown>)[k], order), enumerable: true, writable: true, configurable: true });
   return out;
 }
 
