@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- soak [--minutes N] [--every S]`: the demo (config/demo.yaml: its simulated
- * instruments, the checks, seals) as its own process, forwarding to a real InfluxDB and a real
+ * instruments, the checks, seals) as its own process, compiled and with the systemd unit's Node
+ * options as a lab's box runs it, forwarding to a real InfluxDB and a real
  * Mosquitto (Debian's, started on free ports by the test helpers), for N minutes (default 3).
  * Every S seconds (default 5) it samples the gateway's resident memory (/proc/<pid>/status), its
  * V8 heap and external memory (GET /metrics), and the records the sinks confirmed; at the end it prints a least-squares
@@ -15,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGatewayProcess } from '../test/helpers/gateway-process.js';
+import { buildDeployedGateway } from './peer/build.js';
 import { startInfluxd } from '../test/helpers/servers/influxdb.js';
 import { startMosquitto } from '../test/helpers/servers/mosquitto.js';
 import { round, type BenchResult } from './types.js';
@@ -76,7 +78,7 @@ export async function benchSoak(): Promise<BenchResult[]> {
     TRAVELGATE_MQTT_URL: mosquitto.url,
     TRAVELGATE_LOG_LEVEL: 'info', // the helper reads the API's address from the log
     TRAVELGATE_API_TOKEN: 'soak-token-0123456789abcdef',
-  });
+  }, 20_000, buildDeployedGateway());
   const samples: Sample[] = [];
   const started = performance.now();
   process.stderr.write(`soak: ${minutes} min, a sample every ${everyS} s (gateway pid ${gw.proc.pid}, ${gw.url})\n`);

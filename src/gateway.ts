@@ -23,7 +23,7 @@ import type { SimulatorHost } from '../simulators/host.js';
 import { VERSION } from './version.js';
 import { acquireInstanceLock } from './core/instance-lock.js';
 import { journalEventLog } from './core/log/journal-events.js';
-import { SinkWatch } from './core/log/sink-watch.js';
+import { SinkWatch } from './sinks/sink-watch.js';
 import { SqliteSeries } from './api/series.js';
 
 /** How long a stopping gateway lets a healthy sink forward its last records. */

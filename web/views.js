@@ -9,7 +9,7 @@ export function chip(text, kind, title) {
   return el('span', { class: `chip chip-${kind}`, title }, text);
 }
 
-const DEVICE_KIND = { connected: 'ok', connecting: 'warn', faulted: 'bad', stopped: 'muted' };
+const DEVICE_KIND = { connected: 'ok', connecting: 'warn', faulted: 'bad', stopped: 'muted', paused: 'warn' };
 const LINK_KIND = { connected: 'ok', connecting: 'warn', down: 'bad', closed: 'muted' };
 const STATE_KIND = { awaiting: 'muted', in_transit: 'info', settling: 'warn', measuring: 'ok', returned: 'muted' };
 const SINK_KIND = { idle: 'ok', delivering: 'ok', starting: 'warn', retrying: 'bad', stopped: 'muted' };

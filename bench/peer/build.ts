@@ -29,14 +29,19 @@ export function deployedNodeOptions(): string[] {
   return m ? m[1]!.replace(/^"|"$/g, '').split(/\s+/).filter(Boolean) : [];
 }
 
-export function preparePeers(): PeerCommands {
+/** Builds the compiled tree; `node <these> run --config FILE` then runs the gateway as deployed. */
+export function buildDeployedGateway(): string[] {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  return [...deployedNodeOptions(), join(ROOT, 'dist', 'src', 'cli.js')];
+}
+
+export function preparePeers(): PeerCommands {
+  const gateway = buildDeployedGateway();
   const out = join(ROOT, '.scratch-bench');
   mkdirSync(out, { recursive: true });
   const source = readFileSync(join(ROOT, 'bench', 'peer', 'bare-loop.ts'), 'utf8');
   const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
   const bareLoop = join(out, 'bare-loop.mjs');
   writeFileSync(bareLoop, js);
-  const nodeOptions = deployedNodeOptions();
-  return { gateway: [...nodeOptions, join(ROOT, 'dist', 'src', 'cli.js')], bareLoop: [bareLoop], nodeOptions };
+  return { gateway, bareLoop: [bareLoop], nodeOptions: deployedNodeOptions() };
 }

@@ -12,10 +12,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
-import { substituteEnv, type SubstitutionIssue } from '../config/env.js';
+import { readConfigDocument, schemaIssueMessage } from '../config/document.js';
 import { formatPath, type ConfigIssue } from '../config/format.js';
 import { keyIdOf, loadPublicKey } from '../integrity/seal.js';
 import { mqttSinkConfig } from '../sinks/config.js';
@@ -165,27 +164,11 @@ export type PilotConfigResult = { ok: true; config: PilotConfig } | { ok: false;
 /** Validates a pilot configuration (YAML text); relative paths of key and certificate files are
  *  taken from `baseDir` (the configuration file's folder). */
 export function parsePilotConfig(text: string, env: NodeJS.ProcessEnv = process.env, baseDir = process.cwd()): PilotConfigResult {
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    return { ok: false, issues: [{ path: e.linePos ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '(yaml)', message: e.message.split('\n')[0]! }] };
-  }
-  let js: unknown;
-  try {
-    js = doc.toJS({ maxAliasCount: 100 }); // as the gateway's configuration: no "billion laughs"
-  } catch (err) {
-    return { ok: false, issues: [{ path: '(yaml)', message: (err as Error).message.split('\n')[0]! }] };
-  }
-  const envIssues: SubstitutionIssue[] = [];
-  const raw = substituteEnv(js, env, envIssues);
-  const issues: ConfigIssue[] = envIssues.map((i) => ({ path: formatPath(i.path), message: i.message }));
-  const parsed = pilotConfigSchema.safeParse(raw ?? {});
+  const doc = readConfigDocument(text, pilotConfigSchema, env);
+  if (!doc.ok) return doc;
+  const { parsed, issues } = doc;
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const keys = (issue as { keys?: unknown[] }).keys;
-      const message = issue.code === 'unrecognized_keys' && keys ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${String(k)}"`).join(', ')}` : issue.message;
-      issues.push({ path: formatPath(issue.path), message });
-    }
+    for (const issue of parsed.error.issues) issues.push({ path: formatPath(issue.path), message: schemaIssueMessage(issue) });
     return { ok: false, issues };
   }
   const config = parsed.data;

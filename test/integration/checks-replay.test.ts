@@ -40,8 +40,9 @@ import {
 } from '../../src/core/types.js';
 import type { DeviceConfig } from '../../src/config/schema.js';
 import { Journal } from '../../src/journal/index.js';
-import type { Link, LineLink } from '../../src/links/types.js';
+import type { Link } from '../../src/links/types.js';
 import { MIN, Scenario, testStandard } from '../unit/checks/scenario.js';
+import { connectedLink } from '../helpers/connected-link.js';
 
 const N = 150;
 const RESTART_AT = 100;
@@ -120,19 +121,6 @@ class Run {
   }
 }
 
-function fakeLink(id: string): LineLink {
-  return {
-    kind: 'line',
-    id,
-    generation: 1,
-    start: () => undefined,
-    close: async () => undefined,
-    status: () => ({ id, type: 'fake', state: 'connected', address: id, reconnects: 0 }),
-    waitConnected: async () => undefined,
-    exclusive: (fn) => fn({} as never),
-  };
-}
-
 function scripted(run: Run): LineDriverDefinition {
   return {
     kind: 'scripted',
@@ -176,7 +164,7 @@ function open(path: string, run: Run, checkpointEvery: number): Gateway {
   }));
   const loops = new DeviceLoops(devices, {
     drivers: [scripted(run)],
-    links: new Map<string, Link>(devices.map((d) => [d.link, fakeLink(d.link)])),
+    links: new Map<string, Link>(devices.map((d) => [d.link, connectedLink(d.link)])),
     clock,
     log: silentLogger(),
     output: pipeline,

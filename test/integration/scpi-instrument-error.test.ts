@@ -77,7 +77,9 @@ describe('a SCPI instrument that answers -113 to READ?', () => {
       async () => {
         const status = (await (await fetch(`${gateway!.url}/api/v1/status`)).json()) as { devices: DeviceStatus[] };
         device = status.devices.find((d) => d.id === 'voltmeter');
-        return device?.lastError?.includes('-113') === true && /faulted/.test(log.text);
+        // Each cycle counts the drained `SCPI_-113` first, then fails with TG_DEVICE_ERROR naming
+        // it: a status read between the two sees the first; the fault is the second.
+        return /^TG_DEVICE_ERROR: /.test(device?.lastError ?? '') && /faulted/.test(log.text);
       },
       15_000,
     ).catch((err: unknown) => {

@@ -25,6 +25,13 @@ describe('the pilot configuration', () => {
     expect(r.config.store.postgres).toBe('');
   });
 
+  it('keeps a token from the environment as text even when it reads as a number', () => {
+    const digits = '01234567890123456789';
+    const r = parsePilotConfig(readFileSync('config/pilot.example.yaml', 'utf8'), { ...ENV, PILOT_TOKEN: digits });
+    expect(r.ok ? [] : r.issues).toEqual([]);
+    if (r.ok) expect(r.config.api.tokens.map((t) => t.token)).toContain(digits);
+  });
+
   it('reports every problem at once as path: message', () => {
     const text = `
 comparison: { id: "a/b", pilot: XYZ, labs: [PTB], standards: [ { id: Z1, nominal: 10, reference: { t0: "2026-01-01", x0: 10, uX0: -1, driftPerDay: 0, uDriftPerDay: 0 } } ] }

@@ -9,22 +9,10 @@ import { TgError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Acquisition, ClockSyncState, DeviceIdentity, GatewayEvent, RawReading } from '../../src/core/types.js';
 import type { DeviceConfig } from '../../src/config/schema.js';
-import type { Link, LineLink } from '../../src/links/types.js';
+import type { Link } from '../../src/links/types.js';
+import { connectedLink } from '../helpers/connected-link.js';
 
 /** A link that is always connected; the drivers below never use its I/O. */
-function fakeLink(id: string): LineLink {
-  return {
-    kind: 'line',
-    id,
-    generation: 1,
-    start: () => undefined,
-    close: async () => undefined,
-    status: () => ({ id, type: 'fake', state: 'connected', address: id, reconnects: 0 }),
-    waitConnected: async () => undefined,
-    exclusive: (fn) => fn({} as never),
-  };
-}
-
 interface Behaviour {
   identity?: DeviceIdentity;
   /** Returns a value, or throws, per call number. */
@@ -65,7 +53,7 @@ async function runUntil(
   const acquisitions: Acquisition[] = [];
   const events: GatewayEvent[] = [];
   const connects: Record<string, number> = {};
-  const links = new Map<string, Link>(devices.map((d) => [d.link, fakeLink(d.link)]));
+  const links = new Map<string, Link>(devices.map((d) => [d.link, connectedLink(d.link)]));
   const loops = new DeviceLoops(devices, {
     drivers: [driverDef(behaviours, connects)],
     links,
@@ -175,7 +163,7 @@ function runner(
     output: { acquisition: async (a) => void acquisitions.push(a), event: async () => undefined },
     ...(opts.clockSync ? { clockSync: opts.clockSync } : {}),
   };
-  const r = new DeviceRunner({ id: 'dev', driver: 'fake', link: 'l', interval: opts.interval ?? 1000, timeout: 500, enabled: true, options: {} }, def, fakeLink('l'), deps);
+  const r = new DeviceRunner({ id: 'dev', driver: 'fake', link: 'l', interval: opts.interval ?? 1000, timeout: 500, enabled: true, options: {} }, def, connectedLink('l'), deps);
   const controller = new AbortController();
   r.start(controller.signal);
   return {

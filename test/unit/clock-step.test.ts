@@ -6,7 +6,8 @@ import { ClockStepDetector } from '../../src/core/clock-step.js';
 import type { Driver, LineDriverDefinition } from '../../src/core/driver.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Acquisition } from '../../src/core/types.js';
-import type { Link, LineLink } from '../../src/links/types.js';
+import type { Link } from '../../src/links/types.js';
+import { connectedLink } from '../helpers/connected-link.js';
 
 describe('ClockStepDetector', () => {
   it('sees no step while wall and monotonic clocks advance together, or the wall clock slews', () => {
@@ -61,16 +62,7 @@ describe('ClockStepDetector', () => {
 });
 
 /** An always-connected link; the driver below never touches its I/O. */
-const link: LineLink = {
-  kind: 'line',
-  id: 'l',
-  generation: 1,
-  start: () => undefined,
-  close: async () => undefined,
-  status: () => ({ id: 'l', type: 'fake', state: 'connected', address: 'l', reconnects: 0 }),
-  waitConnected: async () => undefined,
-  exclusive: (fn) => fn({} as never),
-};
+const link = connectedLink();
 
 describe('acquisition with a clock step', () => {
   it('flags clock_step on every channel of the acquisition whose query spans the step, and not on the others', async () => {

@@ -4,7 +4,7 @@ import { createLogger } from '../../../src/core/logger.js';
 import { DeviceLog } from '../../../src/core/log/device-log.js';
 import { journalEventLog, type CommittedEvent } from '../../../src/core/log/journal-events.js';
 import { prettyLine } from '../../../src/core/log/pretty.js';
-import { SinkWatch } from '../../../src/core/log/sink-watch.js';
+import { SinkWatch } from '../../../src/sinks/sink-watch.js';
 import type { GatewayEvent, JournalRecord } from '../../../src/core/types.js';
 
 /** A logger writing JSON lines into an array, as the gateway writes them to a file or journald. */

@@ -10,9 +10,9 @@
  *   `caughtUpBelow` records: one `info` line ("caught up: N records forwarded since its outage
  *   began … ago"). A sink that recovers and fails again before catching up continues the same outage.
  */
-import type { Logger } from '../logger.js';
-import type { SinkStatus } from '../../sinks/types.js';
-import { humanDuration } from './duration.js';
+import type { Logger } from '../core/logger.js';
+import type { SinkStatus } from './types.js';
+import { humanDuration } from '../core/log/duration.js';
 
 interface Outage {
   since: number;
