@@ -25,6 +25,12 @@ export function valueBytes(registers: readonly number[], wordOrder: Order, byteO
 export function decodeRaw(registers: readonly number[], type: RegisterType, wordOrder: Order = 'big', byteOrder: Order = 'big'): number {
   const need = REGISTER_COUNT[type];
   if (registers.length !== need) throw new RangeError(`${type} needs ${need} registers, got ${registers.length}`);
+  if (need === 1) {
+    // One register: the two bytes as they stand, without a buffer per value.
+    const w = registers[0]! & 0xffff;
+    const word = byteOrder === 'big' ? w : ((w & 0xff) << 8) | (w >>> 8);
+    return type === 'int16' ? (word << 16) >> 16 : word;
+  }
   const view = new DataView(valueBytes(registers, wordOrder, byteOrder).buffer);
   switch (type) {
     case 'int16':
@@ -42,11 +48,14 @@ export function decodeRaw(registers: readonly number[], type: RegisterType, word
   }
 }
 
+/** Shared by every value that has no flag: nobody adds to it (`Decoded.flags` is read-only). */
+const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
+
 export interface Decoded {
   /** raw * scale + offset, or null when the device said "not available". */
   value: number | null;
   raw: number;
-  flags: QualityFlag[];
+  flags: readonly QualityFlag[];
 }
 
 /**
@@ -63,7 +72,7 @@ export function decodeEntry(registers: readonly number[], spec: RegisterSpec): D
   if (!Number.isFinite(raw)) return { value: null, raw, flags: ['overrange'] };
   const number = spec.type === 'float32' ? shortestFloat32(raw) : raw;
   const scaled = spec.scale === 1 && spec.offset === 0 ? number : Number((number * spec.scale + spec.offset).toPrecision(15));
-  return { value: scaled, raw, flags: [] };
+  return { value: scaled, raw, flags: NO_FLAGS };
 }
 
 /**

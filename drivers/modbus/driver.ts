@@ -74,7 +74,7 @@ export function createModbusDriver(cfg: ModbusDeviceConfig, deps: DriverDeps<Reg
             request.entries.map(({ spec, offset, count }) => {
               const decoded = decodeEntry(result.registers.slice(offset, offset + count), spec);
               const reading: RawReading = { channel: spec.channel, quantity: spec.quantity, unit: spec.unit, value: decoded.value, time };
-              if (decoded.flags.length > 0) reading.flags = decoded.flags;
+              if (decoded.flags.length > 0) reading.flags = [...decoded.flags];
               if (spec.u !== undefined && decoded.value !== null) reading.u = spec.u;
               return reading;
             }),

@@ -149,6 +149,14 @@ export class CheckEngine {
       return { reading: r, annotations, events: [] };
     }
     const own = r.flags.filter((f) => !CHECK_FLAGS.has(f));
+    if (routes.length === 1) {
+      // The common case (a channel watched once): the outcome as it is, nothing merged.
+      const { std, role } = routes[0]!;
+      const { out, verified } = std.apply(role, r, own);
+      const annotations: ReadingAnnotations = { verdicts: out.verdicts, standard: std.id };
+      if (verified !== undefined) annotations.verified = verified;
+      return { reading: { ...r, flags: withCheckFlags(own, out.flags) }, annotations, events: out.events };
+    }
     const added = new Set<QualityFlag>();
     const verdicts: Verdict[] = [];
     const seen = new Set<string>();
@@ -159,21 +167,17 @@ export class CheckEngine {
       const { out, verified: v } = std.apply(role, r, own);
       standards.add(std.id);
       for (const f of out.flags) added.add(f);
-      if (routes.length === 1) verdicts.push(...out.verdicts);
-      else {
-        // A channel shared by standards (the lab's air): the same verdict once.
-        for (const vd of out.verdicts) {
-          const sig = JSON.stringify(vd);
-          if (seen.has(sig)) continue;
-          seen.add(sig);
-          verdicts.push(vd);
-        }
+      // A channel shared by standards (the lab's air): the same verdict once.
+      for (const vd of out.verdicts) {
+        const sig = JSON.stringify(vd);
+        if (seen.has(sig)) continue;
+        seen.add(sig);
+        verdicts.push(vd);
       }
       events.push(...out.events);
       if (v !== undefined) verified = (verified ?? true) && v;
     }
-    const flags = added.size === 0 ? own : [...own, ...QUALITY_FLAGS.filter((f) => added.has(f) && !own.includes(f))];
-    const reading: Reading = { ...r, flags };
+    const reading: Reading = { ...r, flags: withCheckFlags(own, added) };
     const annotations: ReadingAnnotations = { verdicts };
     if (standards.size === 1) annotations.standard = [...standards][0]!;
     if (verified !== undefined) annotations.verified = verified;
@@ -268,4 +272,9 @@ function annotated(c: ChannelReading, res: ChannelResult): ChannelReading {
   if (verdicts !== undefined && verdicts.length > 0) out.verdicts = verdicts;
   if (verified !== undefined) out.verified = verified;
   return out;
+}
+
+/** The reading's own flags and the checks' `added` ones, in the catalogue's order, each once. */
+function withCheckFlags(own: QualityFlag[], added: ReadonlySet<QualityFlag>): QualityFlag[] {
+  return added.size === 0 ? own : [...own, ...QUALITY_FLAGS.filter((f) => added.has(f) && !own.includes(f))];
 }

@@ -107,6 +107,39 @@ const str = (s: string): string => {
   return JSON.stringify(s);
 };
 
+/**
+ * `str` for the names a gateway repeats in every record (channels, quantities, units, devices,
+ * checks, results, flags): a bounded cache, so the same quoted text is not made again per value.
+ * Free text (details, hashes) goes through `str`.
+ */
+const NAME_CACHE_MAX = 4096;
+const quotedNames = new Map<string, string>();
+function quotedName(s: string): string {
+  let q = quotedNames.get(s);
+  if (q === undefined) {
+    q = str(s);
+    if (quotedNames.size >= NAME_CACHE_MAX) quotedNames.clear();
+    quotedNames.set(s, q);
+  }
+  return q;
+}
+
+/** The keys of `o` in RFC 8785 order (UTF-16 code units), sorted in place: an insertion sort
+ *  for the handful of channels a record has, without the work array Array#sort allocates. */
+function sortedKeys(o: object): string[] {
+  const keys = Object.keys(o);
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
+}
+
 const RECORD_KEYS = new Set(['v', 'seq', 'kind', 'gateway', 'lab', 'time', 'clock', 'device', 'channels', 'prevHash', 'hash']);
 const CHANNEL_KEYS = new Set(['quantity', 'value', 'unit', 'u', 'flags', 'extra', 'standard', 'verdicts', 'verified']);
 const VERDICT_KEYS = new Set(['check', 'result', 'value', 'detail']);
@@ -128,23 +161,26 @@ function fitsFastPath(r: HashableRecord & { kind: 'acquisition' }): boolean {
   return true;
 }
 
-function num(n: number, what: string): string {
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw new TypeError(`${what} has no canonical JSON form: ${String(n)}`);
+/** `what`, or `channel <channel> <what>`: the message is built only when it is thrown (a template
+ *  per value would be garbage on the hot path). */
+function num(n: number, what: string, channel?: string, which?: string): string {
+  if (typeof n !== 'number' || !Number.isFinite(n))
+    throw new TypeError(`${channel === undefined ? '' : `channel ${channel} `}${what}${which === undefined ? '' : ` ${which}`} has no canonical JSON form: ${String(n)}`);
   return String(n);
 }
 
 function canonicalAcquisition(r: Omit<AcquisitionRecord, 'hash'>): string {
-  const names = Object.keys(r.channels).sort();
+  const names = sortedKeys(r.channels);
   let channels = '';
   for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    const c = r.channels[name];
+    const key = names[i]!;
+    const c = r.channels[key];
     if (c === undefined) continue;
-    channels += `${channels.length === 0 ? '' : ','}${str(name)}:${canonicalChannel(c, name)}`;
+    channels += `${channels.length === 0 ? '' : ','}${quotedName(key)}:${canonicalChannel(c, key)}`;
   }
   return (
-    `{"channels":{${channels}},"clock":${str(r.clock)},"device":${str(r.device)},"gateway":${str(r.gateway)}` +
-    `,"kind":"acquisition","lab":${str(r.lab)},"prevHash":${str(r.prevHash)},"seq":${num(r.seq, 'seq')}` +
+    `{"channels":{${channels}},"clock":${quotedName(r.clock)},"device":${quotedName(r.device)},"gateway":${quotedName(r.gateway)}` +
+    `,"kind":"acquisition","lab":${quotedName(r.lab)},"prevHash":${str(r.prevHash)},"seq":${num(r.seq, 'seq')}` +
     `,"time":${num(r.time, 'time')},"v":2}`
   );
 }
@@ -153,10 +189,10 @@ function canonicalChannel(c: ChannelReading, name: string): string {
   let out = '{';
   if (c.extra !== undefined) out += `"extra":${canonicalExtra(c.extra, name)},`;
   if (c.flags !== undefined) out += `"flags":${canonicalStrings(c.flags)},`;
-  out += `"quantity":${str(c.quantity)},`;
-  if (c.standard !== undefined) out += `"standard":${str(c.standard)},`;
-  if (c.u !== undefined) out += `"u":${num(c.u, `channel ${name} u`)},`;
-  out += `"unit":${str(c.unit)},"value":${c.value === null ? 'null' : num(c.value, `channel ${name} value`)}`;
+  out += `"quantity":${quotedName(c.quantity)},`;
+  if (c.standard !== undefined) out += `"standard":${quotedName(c.standard)},`;
+  if (c.u !== undefined) out += `"u":${num(c.u, 'u', name)},`;
+  out += `"unit":${quotedName(c.unit)},"value":${c.value === null ? 'null' : num(c.value, 'value', name)}`;
   if (c.verdicts !== undefined) out += `,"verdicts":${canonicalVerdicts(c.verdicts, name)}`;
   if (c.verified !== undefined) out += `,"verified":${c.verified ? 'true' : 'false'}`;
   return `${out}}`;
@@ -164,16 +200,16 @@ function canonicalChannel(c: ChannelReading, name: string): string {
 
 function canonicalStrings(list: readonly string[]): string {
   let out = '[';
-  for (let i = 0; i < list.length; i++) out += (i === 0 ? '' : ',') + str(list[i]!);
+  for (let i = 0; i < list.length; i++) out += (i === 0 ? '' : ',') + quotedName(list[i]!);
   return `${out}]`;
 }
 
 function canonicalExtra(extra: Record<string, number | string | boolean>, name: string): string {
   let out = '';
-  for (const key of Object.keys(extra).sort()) {
+  for (const key of sortedKeys(extra)) {
     const v = extra[key];
     if (v === undefined) continue;
-    const value = typeof v === 'number' ? num(v, `channel ${name} extra.${key}`) : typeof v === 'boolean' ? String(v) : str(v);
+    const value = typeof v === 'number' ? num(v, `extra.${key}`, name) : typeof v === 'boolean' ? String(v) : str(v);
     out += `${out.length === 0 ? '' : ','}${str(key)}:${value}`;
   }
   return `{${out}}`;
@@ -183,10 +219,10 @@ function canonicalVerdicts(list: readonly Verdict[], name: string): string {
   let out = '[';
   for (let i = 0; i < list.length; i++) {
     const v = list[i]!;
-    out += `${i === 0 ? '' : ','}{"check":${str(v.check)}`;
+    out += `${i === 0 ? '' : ','}{"check":${quotedName(v.check)}`;
     if (v.detail !== undefined) out += `,"detail":${str(v.detail)}`;
-    out += `,"result":${str(v.result)}`;
-    if (v.value !== undefined) out += `,"value":${num(v.value, `channel ${name} verdict ${v.check}`)}`;
+    out += `,"result":${quotedName(v.result)}`;
+    if (v.value !== undefined) out += `,"value":${num(v.value, 'verdict', name, v.check)}`;
     out += '}';
   }
   return `${out}]`;

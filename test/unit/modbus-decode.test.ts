@@ -51,6 +51,16 @@ describe('Modbus register decoding', () => {
     expect(decodeRaw([0x1234], 'uint16', 'little', 'big')).toBe(0x1234);
   });
 
+  it('decodes every 16-bit word as the bytes read through a DataView would (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffff }), fc.constantFrom('big' as const, 'little' as const), (w, byteOrder) => {
+        const view = new DataView(valueBytes([w], 'big', byteOrder).buffer);
+        expect(decodeRaw([w], 'int16', 'big', byteOrder)).toBe(view.getInt16(0));
+        expect(decodeRaw([w], 'uint16', 'big', byteOrder)).toBe(view.getUint16(0));
+      }),
+    );
+  });
+
   it('decodes int32 in all four orders (-123456789 = 0xF8A432EB)', () => {
     expect(decodeRaw([0xf8a4, 0x32eb], 'int32', 'big', 'big')).toBe(-123456789);
     expect(decodeRaw([0x32eb, 0xf8a4], 'int32', 'little', 'big')).toBe(-123456789);
