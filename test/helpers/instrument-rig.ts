@@ -7,6 +7,7 @@
 import { systemClock as clock } from '../../src/core/clock.js';
 import type { Driver, DriverDefinition } from '../../src/core/driver.js';
 import { silentLogger as quiet } from '../../src/core/logger.js';
+import { TgError as Failure } from '../../src/core/errors.js';
 import { tcpLinkConfig } from '../../src/links/config.js';
 import { createLink as link } from '../../src/links/create.js';
 import { prologixLinkConfig } from '../../src/links/prologix-config.js';
@@ -60,4 +61,14 @@ export async function lineRig<S extends Simulator = Simulator>(o: {
   l.start();
   await l.waitConnected(5000);
   return { sim, link: l, driver, errors, close: async () => (await l.close(), await sim.stop()) };
+}
+
+/** The TgError code a promise rejects with, `resolved` when it does not reject. */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (err) {
+    return err instanceof Failure ? err.code : String(err);
+  }
 }

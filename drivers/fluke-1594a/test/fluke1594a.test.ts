@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeClock, systemClock, type Driver, TgError, silentLogger, serialLinkConfig, tcpLinkConfig, createLink, type LineLink } from '../../../test/helpers/instrument-rig.js';
+import { FakeClock, systemClock, type Driver, codeOf, silentLogger, serialLinkConfig, tcpLinkConfig, createLink, type LineLink } from '../../../test/helpers/instrument-rig.js';
 import { fluke1594aDriver } from '../index.js';
 import { World, worldConfig } from '../../../simulators/physics/world.js';
 import { Fluke1594aSimulator, fluke1594aSimulator } from '../../../simulators/fluke-1594a/index.js';
@@ -69,14 +69,6 @@ async function overTcp(simOptions: object = {}, driverOptions: object = {}) {
   return driverOn({ host: endpoint.tcp!.host, port: endpoint.tcp!.port }, driverOptions);
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (err) {
-    return err instanceof TgError ? err.code : String(err);
-  }
-}
 
 async function waitFor(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
