@@ -5,7 +5,9 @@
  * - `enqueue(draft)` queues a record and returns a promise that resolves with the committed record
  *   (seq, prevHash, hash filled in) once the transaction holding it has committed.
  * - Each record's canonical bytes and hash are made once (HashChain.link): the same bytes are
- *   stored, handed to listeners (as StoredRecord, with the object) and, through them, sent.
+ *   handed to listeners (as StoredRecord, with the object) and, through them, sent; the row keeps
+ *   them whole, or for an acquisition without the envelope its row and the chain give back
+ *   (compact-body.ts).
  * - A batch is committed `commitIntervalMs` after the first record of an empty queue arrived
  *   (0: on the next turn of the event loop), or synchronously inside `enqueue` when `batchSize`
  *   records are pending, so one transaction never holds more than `batchSize` records.
@@ -27,6 +29,7 @@ import { TgError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { RECORD_VERSION, type EventRecord, type JournalRecord } from '../core/types.js';
 import type { HashChain, LinkedRecord, UnhashedRecord } from '../integrity/chain.js';
+import type { AcquisitionBodies } from './compact-body.js';
 import { KIND_CODE, type Draft } from './records.js';
 import type { SqliteDb } from './schema.js';
 import { StoredRecord } from './stored.js';
@@ -63,6 +66,8 @@ export interface CommitQueueOptions {
   gateway: string;
   lab: string;
   chain: HashChain;
+  /** What an acquisition's row keeps of its body (the rest is put back on read). */
+  bodies: AcquisitionBodies;
   lastSeq: number;
   records: number;
   commitIntervalMs: number;
@@ -245,8 +250,13 @@ export class CommitQueue {
           }
           seq += 1;
           const { record, body, digest } = linked;
-          const device = record.kind === 'acquisition' ? record.device : record.kind === 'reading' ? null : (record.event.device ?? null);
-          rows.push([seq, KIND_CODE[record.kind === 'reading' ? 'acquisition' : record.kind], record.time, device, body, digest]);
+          if (record.kind === 'acquisition') {
+            const stored = this.#o.bodies.compact(body, record.device, record.prevHash, seq, record.time);
+            rows.push([seq, KIND_CODE.acquisition, record.time, record.device, stored, digest]);
+          } else {
+            const device = record.kind === 'reading' ? null : (record.event.device ?? null);
+            rows.push([seq, KIND_CODE[record.kind === 'reading' ? 'acquisition' : record.kind], record.time, device, body, digest]);
+          }
           records.push(new StoredRecord(seq, record.kind === 'reading' ? 'acquisition' : record.kind, record.time, body, record.hash, record));
           owners.push(p);
         }

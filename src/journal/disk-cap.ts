@@ -7,7 +7,8 @@
  *   The WAL is kept small beside the cap: a checkpoint runs once it holds about 1/16 of the cap
  *   (wal_autocheckpoint, at most SQLite's default of 1000 pages), it is truncated back to that
  *   size after each (journal_size_limit), and a checkpoint follows every delete so the freed pages
- *   leave the file. The size is checked after every commit, every cursor move and retention run
+ *   leave the file. At the cap, a WAL over that budget is checkpointed and truncated before
+ *   anything else: a cap reached by one swollen commit raises no alarm and drops nothing. The size is checked after every commit, every cursor move and retention run
  *   (coalesced on the next turn of the event loop), and every second while the journal is full;
  *   the files may overshoot the cap by about one commit batch (and by what a reader in another
  *   process pins in the WAL while it reads).
@@ -41,7 +42,7 @@ import type { EventRecord, GatewayEvent } from '../core/types.js';
 import type { TransactionWork } from './commit-queue.js';
 import { eventDraft, KIND_CODE } from './records.js';
 import { deletePrefix, deletePrefixIn } from './retention.js';
-import type { SqliteDb } from './schema.js';
+import { BUSY_TIMEOUT_MS, type SqliteDb } from './schema.js';
 
 export type FullPolicy = 'stop' | 'drop_oldest';
 
@@ -103,6 +104,7 @@ export class DiskCap {
   /** Device loops waiting to poll again (whenAdmitting). */
   #paused: { resolve: () => void; reject: (err: unknown) => void }[] = [];
   readonly #files: string[];
+  readonly #walBudget: number;
   #fullSince: number | null = null;
   #refusedWhileFull = 0;
   #stopped = false;
@@ -118,6 +120,7 @@ export class DiskCap {
     this.#pageSize = host.db.pragma('page_size', { simple: true }) as number;
     // The WAL's share of the cap: checkpoint once it holds that much, and truncate it back to it.
     const walBudget = Math.max(2 * this.#pageSize, Math.min(64 << 20, Math.floor(options.maxBytes / 16)));
+    this.#walBudget = walBudget;
     host.db.pragma(`journal_size_limit = ${walBudget}`);
     host.db.pragma(`wal_autocheckpoint = ${Math.max(2, Math.min(1000, Math.floor(walBudget / this.#pageSize)))}`);
     const name = (host.db as { name?: string }).name;
@@ -140,13 +143,7 @@ export class DiskCap {
 
   #walBytes(): number {
     let n = 0;
-    for (const f of this.#files) {
-      try {
-        n += statSync(f).size;
-      } catch {
-        // not there (yet)
-      }
-    }
+    for (const f of this.#files) n += fileSize(f);
     return n;
   }
 
@@ -202,6 +199,9 @@ export class DiskCap {
     if (this.#stopped) return;
     let used = this.usedBytes();
     if (used < this.#maxBytes && !this.full) return;
+    // A WAL swollen by one large commit is space no record needs: give it back first, or it alone
+    // would raise journal_full (stop) or drop undelivered records (drop_oldest).
+    if (this.#checkpoint()) used = this.usedBytes();
     const target = Math.floor(this.#maxBytes * LOW_WATER);
     const minCursor = this.#h.minCursor();
     if (minCursor !== null && used > target) {
@@ -233,13 +233,27 @@ export class DiskCap {
     for (const h of held) h.reject(reason);
   }
 
-  /** Moves the WAL into the database without waiting for readers: freed pages leave the file and
-   *  the WAL can start over (and be truncated to its budget). */
-  #checkpoint(): void {
+  /**
+   * Moves the WAL into the database without waiting for readers: freed pages leave the file and
+   * the WAL can start over. A WAL over its budget (one large commit or delete swells it) is also
+   * truncated at once, again without waiting (a reader that holds it keeps it for now), instead of
+   * at the next commit. True when it was truncated.
+   */
+  #checkpoint(): boolean {
+    const db = this.#h.db;
     try {
-      this.#h.db.pragma('wal_checkpoint(PASSIVE)');
+      db.pragma('wal_checkpoint(PASSIVE)');
+      if (this.#files.length === 0 || fileSize(this.#files[0]!) <= this.#walBudget) return false;
+      db.pragma('busy_timeout = 0');
+      try {
+        const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+        return r?.busy === 0;
+      } finally {
+        db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
     } catch (err) {
       this.#h.log.debug({ err }, 'journal cap: checkpoint failed');
+      return false;
     }
   }
 
@@ -388,5 +402,14 @@ export class DiskCap {
 
   #journal(event: GatewayEvent): void {
     this.#h.appendEvent(event).catch((err: unknown) => this.#h.log.error({ err, type: event.type }, 'could not journal a disk-cap event'));
+  }
+}
+
+/** A file's size, 0 when it is not there (yet). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }

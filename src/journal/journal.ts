@@ -42,7 +42,7 @@ import type { CommittedRecord } from './stored.js';
 import { RecordTail } from './tail.js';
 import { deleteExpired } from './retention.js';
 import { DiskCap, type DiskCapStats, type FullPolicy } from './disk-cap.js';
-import { openJournalDb, readMeta, type SqliteDb } from './schema.js';
+import { journalBodies, openJournalDb, readMeta, type SqliteDb } from './schema.js';
 
 export interface JournalOptions {
   path: string;
@@ -120,7 +120,8 @@ export class Journal {
     this.#db = db;
     this.#readonly = opts.readonly ?? false;
     this.#clockSync = opts.clockSync ?? { state: () => 'unknown' };
-    this.#queries = new JournalQueries(db);
+    const bodies = journalBodies(db);
+    this.#queries = new JournalQueries(db, bodies);
     this.#tail = new RecordTail(opts.tail ?? { maxRecords: 4096, maxBytes: 12 * 1024 * 1024 });
     this.#cursors = new CursorStore(db, () => opts.clock.now());
     const tail = this.#queries.last() ?? this.anchor() ?? { seq: 0, hash: '' };
@@ -130,6 +131,7 @@ export class Journal {
       gateway: opts.gateway,
       lab: opts.lab,
       chain: new HashChain(tail.hash),
+      bodies,
       lastSeq: tail.seq,
       records: count,
       commitIntervalMs: opts.commitIntervalMs,

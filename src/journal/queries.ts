@@ -10,12 +10,16 @@
  * - `recentReadings` lists channel readings newest first, reading as many acquisitions as it needs.
  * - `range(fromSeq, limit)` is seq order from `fromSeq` inclusive (sinks, export and replay page
  *   with it).
+ * - An acquisition stored short (compact-body.ts) comes back whole: its prevHash is the hash of the
+ *   row before it (in the same result when it is there, else one lookup by seq), or the retention
+ *   anchor, or '' for seq 1.
  */
 import type { RecordReading } from '../core/records.js';
 import { readingsOf } from '../core/records.js';
 import type { JournalRecord } from '../core/types.js';
+import { isShortBody, type AcquisitionBodies } from './compact-body.js';
 import { KIND_CODE } from './records.js';
-import type { SqliteDb, Stmt } from './schema.js';
+import { readMeta, type SqliteDb, type Stmt } from './schema.js';
 import { kindOfCode, StoredRecord } from './stored.js';
 
 export interface RecentFilter {
@@ -31,6 +35,7 @@ interface Row {
   seq: number;
   kind: number;
   time: number;
+  device: string | null;
   body: string;
   hash: Buffer;
 }
@@ -49,9 +54,14 @@ export class JournalQueries {
   readonly #first: Stmt;
   readonly #last: Stmt;
   readonly #bySeq: Stmt;
+  readonly #hashAt: Stmt;
+  readonly #db: SqliteDb;
+  readonly #bodies: AcquisitionBodies;
 
-  constructor(db: SqliteDb) {
-    const cols = 'SELECT seq, kind, time, body, hash FROM records';
+  constructor(db: SqliteDb, bodies: AcquisitionBodies) {
+    this.#db = db;
+    this.#bodies = bodies;
+    const cols = 'SELECT seq, kind, time, device, body, hash FROM records';
     // The literal `kind = 1` / `kind <> 1` terms are what let SQLite use the partial indexes.
     this.#recentByDevice = db.prepare(
       `${cols} WHERE kind = ${KIND_CODE.acquisition} AND device = ? AND time >= ? AND (time < ? OR (time = ? AND seq < ?)) ORDER BY time DESC, seq DESC LIMIT ?`,
@@ -65,6 +75,7 @@ export class JournalQueries {
     this.#first = db.prepare('SELECT MIN(seq) FROM records').pluck();
     this.#last = db.prepare('SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1');
     this.#bySeq = db.prepare(`${cols} WHERE seq = ?`);
+    this.#hashAt = db.prepare('SELECT hash FROM records WHERE seq = ?').pluck();
   }
 
   /** Acquisition records newest first (see the contract); `before` pages on (time, seq). */
@@ -75,7 +86,7 @@ export class JournalQueries {
       filter.device !== undefined
         ? this.#recentByDevice.all(filter.device, since, before?.time ?? Number.MAX_VALUE, before?.time ?? Number.MAX_VALUE, before?.seq ?? Number.MAX_SAFE_INTEGER, limit)
         : this.#recentAll.all(before?.seq ?? Number.MAX_SAFE_INTEGER, since, limit);
-    return (rows as Row[]).map((r) => stored(r).record);
+    return this.#stored(rows as Row[]).map((r) => r.record);
   }
 
   /** Channel readings newest first, at most `limit`. */
@@ -99,17 +110,17 @@ export class JournalQueries {
   /** Events and seals (only events with `seals: false`), newest first by their time. */
   recentEvents(filter: { since?: number; limit: number; seals?: boolean }): JournalRecord[] {
     const stmt = filter.seals === false ? this.#recentEventsNoSeals : this.#recentEvents;
-    return (stmt.all(filter.since ?? NO_LOWER_BOUND, checkLimit(filter.limit)) as Row[]).map((r) => stored(r).record);
+    return this.#stored(stmt.all(filter.since ?? NO_LOWER_BOUND, checkLimit(filter.limit)) as Row[]).map((r) => r.record);
   }
 
   range(fromSeq: number, limit: number): StoredRecord[] {
     if (!Number.isFinite(fromSeq)) throw new RangeError(`fromSeq must be a finite number, got ${fromSeq}`);
-    return (this.#range.all(Math.ceil(fromSeq), checkLimit(limit)) as Row[]).map(stored);
+    return this.#stored(this.#range.all(Math.ceil(fromSeq), checkLimit(limit)) as Row[]);
   }
 
   record(seq: number): StoredRecord | undefined {
     const row = this.#bySeq.get(seq) as Row | undefined;
-    return row === undefined ? undefined : stored(row);
+    return row === undefined ? undefined : this.#stored([row])[0];
   }
 
   firstSeq(): number | null {
@@ -121,10 +132,32 @@ export class JournalQueries {
     const row = this.#last.get() as { seq: number; hash: Buffer } | undefined;
     return row === undefined ? undefined : { seq: row.seq, hash: row.hash.toString('hex') };
   }
-}
 
-function stored(row: Row): StoredRecord {
-  return new StoredRecord(row.seq, kindOfCode(row.kind), row.time, row.body, row.hash.toString('hex'));
+  /** Rows as records, short bodies made whole; a row's neighbours in `rows` (either order) give
+   *  its prevHash when one of them is the record before it. */
+  #stored(rows: Row[]): StoredRecord[] {
+    const out: StoredRecord[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      let body = row.body;
+      if (row.kind === KIND_CODE.acquisition && row.device !== null && isShortBody(body)) {
+        const before = rows[i - 1]?.seq === row.seq - 1 ? rows[i - 1] : rows[i + 1]?.seq === row.seq - 1 ? rows[i + 1] : undefined;
+        const prevHash = before !== undefined ? before.hash.toString('hex') : this.#hashBefore(row.seq);
+        body = this.#bodies.expand(body, row.device, prevHash, row.seq, row.time);
+      }
+      out[i] = new StoredRecord(row.seq, kindOfCode(row.kind), row.time, body, row.hash.toString('hex'));
+    }
+    return out;
+  }
+
+  /** The hash of the record before `seq`: its row, the retention anchor, or '' for the first. */
+  #hashBefore(seq: number): string {
+    const hash = this.#hashAt.get(seq - 1) as Buffer | undefined;
+    if (hash !== undefined) return hash.toString('hex');
+    if (readMeta(this.#db, 'anchor_seq') === String(seq - 1)) return readMeta(this.#db, 'anchor_hash') ?? '';
+    if (seq === 1) return '';
+    throw new Error(`journal: record ${seq - 1}, the one before ${seq}, is missing, so record ${seq} cannot be read whole`);
+  }
 }
 
 function checkLimit(limit: number): number {

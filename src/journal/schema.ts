@@ -9,21 +9,28 @@
  *   journal written by another gateway id is refused with TG_CONFIG_INVALID (merging two chains
  *   into one file would break both the numbering and the hash chain).
  * - A file whose schema version is newer than this code knows is refused the same way. A version 1
- *   file (one row per value) is converted in place when opened read-write (migrate-v1.ts).
+ *   file (one row per value) is converted in place when opened read-write (migrate-v1.ts). A
+ *   version 2 file (every body whole) is read as it is and marked version 3 when opened read-write:
+ *   version 3 only adds short acquisition bodies (compact-body.ts), which a version 2 reader would
+ *   hand out as if they were whole.
  * - Read-only opens never create or change anything; the file must exist.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { TgError } from '../core/errors.js';
+import { AcquisitionBodies } from './compact-body.js';
 import { migrateFromV1 } from './migrate-v1.js';
 
 export type SqliteDb = Database.Database;
 /** A prepared statement with positional parameters. */
 export type Stmt = Database.Statement<unknown[], unknown>;
 
-/** 2: one record per acquisition, canonical bodies, binary hashes (1: one JSON row per value). */
-export const SCHEMA_VERSION = 2;
+/** 3: acquisition bodies without the envelope their row and chain give back (compact-body.ts);
+ *  2: one record per acquisition, canonical bodies, binary hashes; 1: one JSON row per value. */
+export const SCHEMA_VERSION = 3;
+/** The oldest version read without conversion (its rows are valid version 3 rows). */
+const READABLE_AS_IS = 2;
 
 /** Page size of a new journal file. */
 export const PAGE_SIZE = 16_384;
@@ -33,8 +40,9 @@ export const BUSY_TIMEOUT_MS = 5_000;
 
 /**
  * `records.body` is the record's canonical form without its hash (the exact bytes that were
- * hashed) and `records.hash` the raw 32-byte SHA-256 of it: nothing is stored twice, and the record
- * as exported or sent is `recordJson(body, hex(hash))`. `kind` is KIND_CODE (1 acquisition, 2 event,
+ * hashed), for an acquisition without the envelope that its row, `meta` and the record before it
+ * give back (compact-body.ts), and `records.hash` the raw 32-byte SHA-256 of the whole form:
+ * nothing is stored twice, and the record as exported or sent is `recordJson(body, hex(hash))`. `kind` is KIND_CODE (1 acquisition, 2 event,
  * 3 seal); `time` is the record's UTC ms and `device` the acquisition's (or the event's) device,
  * copies for the two partial indexes: acquisitions by device and time, events and seals by time.
  * Retention deletes a prefix of `seq` and remembers the last deleted record in `meta` (anchor_seq,
@@ -126,7 +134,7 @@ function checkMeta(db: SqliteDb, opts: OpenDbOptions): void {
     // Another process may have won the race to create the file: check what is there now.
     return checkMeta(db, { ...opts, readonly: true });
   }
-  if (Number(version) < SCHEMA_VERSION) {
+  if (Number(version) < READABLE_AS_IS) {
     throw new TgError(
       'TG_CONFIG_INVALID',
       `journal ${opts.path} has schema version ${version}; open it once read-write with this travelgate to convert it`,
@@ -139,6 +147,7 @@ function checkMeta(db: SqliteDb, opts: OpenDbOptions): void {
     );
   }
   checkOwner(db, opts);
+  if (Number(version) < SCHEMA_VERSION && !opts.readonly) writeMeta(db, 'schema_version', String(SCHEMA_VERSION));
 }
 
 function checkOwner(db: SqliteDb, opts: OpenDbOptions): void {
@@ -157,6 +166,12 @@ function readVersion(db: SqliteDb): number | undefined {
   if (!hasMeta) return undefined;
   const v = readMeta(db, 'schema_version');
   return v === undefined ? undefined : Number(v);
+}
+
+/** How acquisitions are stored short and made whole again, with the gateway and lab the file
+ *  was created for (what its records carry; the configuration's lab may have changed since). */
+export function journalBodies(db: SqliteDb): AcquisitionBodies {
+  return new AcquisitionBodies(readMeta(db, 'gateway') ?? '', readMeta(db, 'lab') ?? '');
 }
 
 export function readMeta(db: SqliteDb, key: string): string | undefined {

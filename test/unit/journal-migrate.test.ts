@@ -182,15 +182,15 @@ function acquisition(i: number): Acquisition {
 }
 
 describe('a version 1 journal', () => {
-  it('is converted in place on a read-write open: schema 2, every record as it was hashed, cursors kept, the chain continued', async () => {
+  it('is converted in place on a read-write open: the current schema, every record as it was hashed, cursors kept, the chain continued', async () => {
     const old = typicalV1();
     writeV1(old, { cursors: [['influx', 3, T0 + 3000], ['mqtt', 7, T0 + 7000]] });
     expect(inspect()).toMatchObject({ version: '1', hashTypes: ['text'] });
 
     const j = openJournal();
     const file = inspect();
-    expect(SCHEMA_VERSION).toBe(2);
-    expect(file.version).toBe('2');
+    expect(SCHEMA_VERSION).toBe(3);
+    expect(file.version).toBe('3');
     expect(file.columns).toEqual(['seq', 'kind', 'time', 'device', 'body', 'hash']);
     expect(file.hashTypes).toEqual(['blob']);
     expect(file.tables).not.toContain('records_v1');

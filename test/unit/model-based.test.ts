@@ -31,7 +31,8 @@ import { hashRecord } from '../../src/integrity/canonical.js';
 import { Journal, type CommittedRecord } from '../../src/journal/index.js';
 import { CommitQueue } from '../../src/journal/commit-queue.js';
 import { JournalQueries } from '../../src/journal/queries.js';
-import { openJournalDb, type SqliteDb } from '../../src/journal/schema.js';
+import { journalBodies, openJournalDb, type SqliteDb } from '../../src/journal/schema.js';
+import { deletePrefixIn } from '../../src/journal/retention.js';
 import { HashChain } from '../../src/integrity/chain.js';
 import { crc16 } from '../../src/links/modbus/crc.js';
 import { RtuFramePort } from '../../src/links/modbus/rtu-port.js';
@@ -255,11 +256,11 @@ describe('commit queue against its model', () => {
         // A record of device FAIL makes its whole transaction fail.
         db.exec("CREATE TRIGGER fail_batch BEFORE INSERT ON records WHEN NEW.device = 'FAIL' BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
         const chain = new HashChain('');
-        const q = new CommitQueue({ db, gateway: 'gw', lab: 'LAB', chain, lastSeq: 0, records: 0, commitIntervalMs: 60_000, batchSize: BATCH, clock: systemClock, log: silentLogger() });
+        const q = new CommitQueue({ db, gateway: 'gw', lab: 'LAB', chain, bodies: journalBodies(db), lastSeq: 0, records: 0, commitIntervalMs: 60_000, batchSize: BATCH, clock: systemClock, log: silentLogger() });
         try {
           await fc.asyncModelRun(() => ({ model: { seqs: [], deletedUpTo: 0, lastSeq: 0 }, real: { q, db, path, value: 0 } }), cmds);
           // What is left is one chain, ending at the queue's head.
-          const rows = new JournalQueries(db).range(1, 1_000_000).map((x) => x.record);
+          const rows = new JournalQueries(db, journalBodies(db)).range(1, 1_000_000).map((x) => x.record);
           for (let k = 1; k < rows.length; k++) expect(rows[k]!.prevHash).toBe(rows[k - 1]!.hash);
           for (const r of rows) expect(hashRecord(r)).toBe(r.hash);
           if (rows.length > 0) expect(rows[rows.length - 1]!.hash).toBe(q.headHash);
@@ -282,7 +283,7 @@ function enqueueItem(r: { q: CommitQueue; db: SqliteDb; value: number }, item: {
       if (first === null) return undefined;
       const upTo = Math.min(first + item.drop! - 1, r.q.lastSeq);
       if (upTo < first) return undefined;
-      r.db.prepare('DELETE FROM records WHERE seq <= ?').run(upTo);
+      deletePrefixIn(r.db, upTo); // as the disk cap does: the last deleted record is the anchor
       return { draft: { kind: 'event', time: Date.now(), clock: 'yes', event: { type: 'dropped', time: Date.now(), severity: 'info', message: `dropped ${first}..${upTo}` } } };
     });
   }

@@ -115,6 +115,19 @@ describe('journal size cap', () => {
     expect(j.stats().records).toBe(remaining.length);
   });
 
+  it('a WAL that one large commit swelled past the cap is checkpointed, not taken for a full journal', async () => {
+    const j = open('stop');
+    j.cursor('platform'); // nothing delivered: a real cap would have to pause
+    await Promise.all(Array.from({ length: 100 }, () => append(j))); // one commit of about 40 KB
+    const swollen = j.capStats()!;
+    expect(swollen.usedBytes).toBeGreaterThanOrEqual(CAP); // the WAL holds several times the records
+    await turn(); // the cap's check
+    const cap = j.capStats()!;
+    expect(cap.full).toBe(false);
+    expect(events(j, 'journal_full')).toHaveLength(0);
+    await expect(append(j)).resolves.toMatchObject({ kind: 'acquisition' });
+  });
+
   it('stop: acquisitions wait at the cap with a journal_full alarm, and resume with journal_resumed once the sink caught up', async () => {
     const j = open('stop');
     j.cursor('platform');

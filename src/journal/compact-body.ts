@@ -1,0 +1,67 @@
+/**
+ * What the journal stores of an acquisition's canonical body: only what the row and the journal
+ * cannot give back.
+ *
+ * An acquisition's canonical body (keys sorted) is `{"channels":…,"clock":…` followed by its
+ * envelope `,"device":…,"gateway":…,"kind":"acquisition","lab":…,"prevHash":…,"seq":…,"time":…,"v":2}`.
+ * Every envelope value is known without the body: device, seq and time are columns of the row,
+ * gateway and lab are the journal's (`meta`), prevHash is the hash of row seq − 1 (or the retention
+ * anchor, or '' for seq 1). So the row keeps `{"channels":…,"clock":…}` and the envelope is put back
+ * on read: about 190 bytes less per record, a third of a five-channel acquisition.
+ *
+ * Contract:
+ * - `compact` returns the short form only when putting the envelope back gives exactly the body it
+ *   was given (checked on every record); otherwise the body itself. Nothing is ever lost to it.
+ * - A stored body is short exactly when it ends right after its clock (`"clock":"yes"}` …): a full
+ *   acquisition body never does (device follows clock), nor does an event or seal (they have no
+ *   channels before their clock and end with "v"), so the row tells its own form.
+ * - Stored short bodies are valid JSON with the same `channels`, so SQL (`json_extract`) reads them
+ *   like full ones.
+ */
+
+const SHORT_ENDINGS = ['"clock":"yes"}', '"clock":"no"}', '"clock":"unknown"}'] as const;
+
+/** Whether a stored body is the short form (see the contract). */
+export function isShortBody(stored: string): boolean {
+  for (const ending of SHORT_ENDINGS) if (stored.endsWith(ending)) return true;
+  return false;
+}
+
+export class AcquisitionBodies {
+  readonly #gateway: string;
+  readonly #lab: string;
+  /** Device names quoted once (a journal has a handful). */
+  readonly #quoted = new Map<string, string>();
+
+  /** `gateway` and `lab` as the journal file records them (`meta`), never the configuration's. */
+  constructor(gateway: string, lab: string) {
+    this.#gateway = JSON.stringify(gateway);
+    this.#lab = JSON.stringify(lab);
+  }
+
+  /** The form to store for an acquisition's canonical `body` (see the contract). */
+  compact(body: string, device: string, prevHash: string, seq: number, time: number): string {
+    const tail = this.#envelope(device, prevHash, seq, time);
+    if (body.length <= tail.length || !body.endsWith(tail)) return body;
+    const short = `${body.slice(0, body.length - tail.length)}}`;
+    return isShortBody(short) ? short : body;
+  }
+
+  /** The canonical body of a short stored one: its envelope put back (device, seq and time from
+   *  its row, prevHash the hash of the record before it). */
+  expand(short: string, device: string, prevHash: string, seq: number, time: number): string {
+    return short.slice(0, -1) + this.#envelope(device, prevHash, seq, time);
+  }
+
+  #envelope(device: string, prevHash: string, seq: number, time: number): string {
+    let quoted = this.#quoted.get(device);
+    if (quoted === undefined) {
+      quoted = JSON.stringify(device);
+      if (this.#quoted.size < 1024) this.#quoted.set(device, quoted);
+    }
+    return (
+      `,"device":${quoted},"gateway":${this.#gateway},"kind":"acquisition","lab":${this.#lab}` +
+      `,"prevHash":${JSON.stringify(prevHash)},"seq":${seq},"time":${time},"v":2}`
+    );
+  }
+}
