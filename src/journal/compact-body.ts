@@ -19,6 +19,15 @@
  *   like full ones.
  */
 
+/** The envelope's fixed pieces, in key order (canonical JSON sorts keys). */
+const DEVICE = ',"device":';
+const GATEWAY = ',"gateway":';
+const KIND_LAB = ',"kind":"acquisition","lab":';
+const PREV = ',"prevHash":';
+const SEQ = ',"seq":';
+const TIME = ',"time":';
+const END = ',"v":2}';
+
 const SHORT_ENDINGS = ['"clock":"yes"}', '"clock":"no"}', '"clock":"unknown"}'] as const;
 
 /** Whether a stored body is the short form (see the contract). */
@@ -39,11 +48,24 @@ export class AcquisitionBodies {
     this.#lab = JSON.stringify(lab);
   }
 
-  /** The form to store for an acquisition's canonical `body` (see the contract). */
+  /** The form to store for an acquisition's canonical `body` (see the contract). Compares the
+   *  envelope piece by piece in place: no copy of it is built per record. */
   compact(body: string, device: string, prevHash: string, seq: number, time: number): string {
-    const tail = this.#envelope(device, prevHash, seq, time);
-    if (body.length <= tail.length || !body.endsWith(tail)) return body;
-    const short = `${body.slice(0, body.length - tail.length)}}`;
+    const quoted = this.#quote(device);
+    const seqText = String(seq);
+    const timeText = String(time);
+    const hashText = JSON.stringify(prevHash);
+    const length =
+      DEVICE.length + quoted.length + GATEWAY.length + this.#gateway.length + KIND_LAB.length + this.#lab.length +
+      PREV.length + hashText.length + SEQ.length + seqText.length + TIME.length + timeText.length + END.length;
+    let at = body.length - length;
+    if (at <= 0) return body;
+    const start = at;
+    for (const piece of [DEVICE, quoted, GATEWAY, this.#gateway, KIND_LAB, this.#lab, PREV, hashText, SEQ, seqText, TIME, timeText, END]) {
+      if (!body.startsWith(piece, at)) return body;
+      at += piece.length;
+    }
+    const short = `${body.slice(0, start)}}`;
     return isShortBody(short) ? short : body;
   }
 
@@ -54,14 +76,18 @@ export class AcquisitionBodies {
   }
 
   #envelope(device: string, prevHash: string, seq: number, time: number): string {
+    return (
+      `${DEVICE}${this.#quote(device)}${GATEWAY}${this.#gateway}${KIND_LAB}${this.#lab}` +
+      `${PREV}${JSON.stringify(prevHash)}${SEQ}${seq}${TIME}${time}${END}`
+    );
+  }
+
+  #quote(device: string): string {
     let quoted = this.#quoted.get(device);
     if (quoted === undefined) {
       quoted = JSON.stringify(device);
       if (this.#quoted.size < 1024) this.#quoted.set(device, quoted);
     }
-    return (
-      `,"device":${quoted},"gateway":${this.#gateway},"kind":"acquisition","lab":${this.#lab}` +
-      `,"prevHash":${JSON.stringify(prevHash)},"seq":${seq},"time":${time},"v":2}`
-    );
+    return quoted;
   }
 }
