@@ -23,10 +23,7 @@ FROM node:24-slim
 # TRAVELGATE_CONFIG: the configuration `run` and the health check read (mount it at /config).
 # TRAVELGATE_API_HOST: the configurations read api.host from it (${TRAVELGATE_API_HOST:-127.0.0.1}):
 # inside a container the API must listen on every interface for a published port to reach it.
-# NODE_OPTIONS: a small young generation and one V8 helper thread, as in deploy/travelgate.service
-# (which says what they save and cost).
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-semi-space-size=1 --v8-pool-size=1" \
     TRAVELGATE_CONFIG=/config/lab.yaml \
     TRAVELGATE_DATA_DIR=/data \
     TRAVELGATE_API_HOST=0.0.0.0
@@ -47,5 +44,6 @@ EXPOSE 8080
 # `health` asks /healthz at the address the configuration gives (api.host, api.port, TLS), so the
 # check follows the configured port.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["node", "dist/src/cli.js", "health"]
-ENTRYPOINT ["node", "dist/src/cli.js"]
+# The Node options of deploy/travelgate.service (which says what they save and cost).
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--v8-pool-size=1", "--heap-growing-percent=50", "dist/src/cli.js"]
 CMD ["run"]

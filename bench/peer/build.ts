@@ -22,11 +22,12 @@ export interface PeerCommands {
   nodeOptions: string[];
 }
 
-/** NODE_OPTIONS of deploy/travelgate.service: what a lab's box runs the gateway with. */
+/** The Node options of deploy/travelgate.service's ExecStart: what a lab's box runs the gateway with. */
 export function deployedNodeOptions(): string[] {
   const unit = readFileSync(join(ROOT, 'deploy', 'travelgate.service'), 'utf8');
-  const m = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit);
-  return m ? m[1]!.replace(/^"|"$/g, '').split(/\s+/).filter(Boolean) : [];
+  const m = /^ExecStart=\S*node((?:\s+--\S+)*)\s+\S*cli\.js\b/m.exec(unit);
+  if (!m) throw new Error('bench: deploy/travelgate.service has no ExecStart=…node [options] …cli.js');
+  return m[1]!.split(/\s+/).filter(Boolean);
 }
 
 /** Builds the compiled tree; `node <these> run --config FILE` then runs the gateway as deployed. */

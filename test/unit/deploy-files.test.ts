@@ -40,7 +40,11 @@ describe('the deployment files agree with each other', () => {
 
   it('the image runs the compiled tree on a mounted configuration, and its health check follows the configured port', () => {
     const docker = read('Dockerfile');
-    expect(docker).toMatch(/ENTRYPOINT \["node", "dist\/src\/cli\.js"\]/);
+    // node, the systemd unit's Node options (the same box, the same memory budget), the compiled CLI.
+    const entry = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(docker)![1]!) as string[];
+    const unitOptions = /^ExecStart=\/usr\/bin\/node((?:\s+--\S+)*)\s+\S*cli\.js run\b/m.exec(read('deploy/travelgate.service'))![1]!.trim().split(/\s+/);
+    expect(unitOptions.length).toBeGreaterThan(0);
+    expect(entry).toEqual(['node', ...unitOptions, 'dist/src/cli.js']);
     expect(docker).toMatch(/CMD \["run"\]/);
     expect(docker).toMatch(/TRAVELGATE_CONFIG=\/config\/lab\.yaml/);
     expect(docker).toMatch(/HEALTHCHECK .*CMD \["node", "dist\/src\/cli\.js", "health"\]/);
