@@ -71,8 +71,41 @@ export function decodeEntry(registers: readonly number[], spec: RegisterSpec): D
   if (Number.isNaN(raw) || (sentinel !== undefined && raw === sentinel)) return { value: null, raw, flags: ['unavailable'] };
   if (!Number.isFinite(raw)) return { value: null, raw, flags: ['overrange'] };
   const number = spec.type === 'float32' ? shortestFloat32(raw) : raw;
-  const scaled = spec.scale === 1 && spec.offset === 0 ? number : Number((number * spec.scale + spec.offset).toPrecision(15));
-  return { value: scaled, raw, flags: NO_FLAGS };
+  return { value: scaledValue(number, spec.scale, spec.offset), raw, flags: NO_FLAGS };
+}
+
+/**
+ * number * scale + offset to 15 significant digits. The common case, an integer register scaled
+ * by a power of ten (0.1, 0.01, …) without offset, is a division: an integer below 10^15 divided by
+ * 10^k (k ≤ 22, exact) is the double nearest the exact quotient, a decimal of at most 15 significant
+ * digits. The product is within about 2e-16 (relative) of that decimal, less than half a step of
+ * the 15-digit rounding, so the rounding gives the same decimal, and the same double, only by way
+ * of a string per value. A property test holds the two equal.
+ */
+export function scaledValue(number: number, scale: number, offset: number): number {
+  if (scale === 1 && offset === 0) return number;
+  if (offset === 0 && Number.isInteger(number) && Math.abs(number) < 1e15) {
+    const divisor = decimalDivisor(scale);
+    if (divisor !== 0) return number === 0 ? 0 : number / divisor; // -0 becomes 0, as the rounding makes it
+  }
+  return Number((number * scale + offset).toPrecision(15));
+}
+
+/** 10^k when scale is exactly 1 / 10^k (1 ≤ k ≤ 22), else 0; remembered per scale. */
+const divisors = new Map<number, number>();
+function decimalDivisor(scale: number): number {
+  let d = divisors.get(scale);
+  if (d === undefined) {
+    d = 0;
+    for (let k = 1, p = 10; k <= 22; k++, p *= 10) {
+      if (scale === 1 / p) {
+        d = p;
+        break;
+      }
+    }
+    if (divisors.size < 256) divisors.set(scale, d);
+  }
+  return d;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeEntry, decodeRaw, shortestFloat32, valueBytes } from '../../drivers/modbus/decode.js';
+import { decodeEntry, decodeRaw, scaledValue, shortestFloat32, valueBytes } from '../../drivers/modbus/decode.js';
 import { registerSpec, REGISTER_TYPES, type RegisterSpecInput } from '../../drivers/modbus/registers.js';
 import { encodeRaw, encodeValue } from '../../simulators/modbus/encode.js';
 
@@ -13,6 +13,24 @@ const spec = (s: Partial<RegisterSpecInput>) =>
  * ("big") or swapped ("little").
  */
 describe('Modbus register decoding', () => {
+  it('scales an integer by a power of ten by division, to the double the 15-digit rounding gives', () => {
+    const byRounding = (n: number, scale: number, offset: number) => Number((n * scale + offset).toPrecision(15));
+    const scales = [0.1, 0.01, 0.001, 1e-4, 1e-5, 1e-6, 1e-9, 1e-12, 1e-22];
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: -32768, max: 65535 }), fc.integer({ min: -(2 ** 31), max: 2 ** 32 - 1 }), fc.integer({ min: -(1e15 - 1), max: 1e15 - 1 })),
+        fc.constantFrom(...scales),
+        (n, scale) => Object.is(scaledValue(n, scale, 0), byRounding(n, scale, 0)),
+      ),
+      { numRuns: 20_000 },
+    );
+    for (const n of [0, -0, 1, -1, 2345, 65535, -32768]) for (const scale of scales) expect(Object.is(scaledValue(n, scale, 0), byRounding(n, scale, 0))).toBe(true);
+    // Anything else takes the rounding itself.
+    expect(scaledValue(2345, 0.5, 0)).toBe(1172.5);
+    expect(scaledValue(2345, 0.01, -273.15)).toBe(byRounding(2345, 0.01, -273.15));
+    expect(scaledValue(23.5, 0.1, 0)).toBe(byRounding(23.5, 0.1, 0));
+  });
+
   it("decodes the Vaisala manual's example: 0x41F47AE1 sent least significant word first is 30.56 %RH", () => {
     // The manual: register 1 (wire address 0), two registers, IEEE 754 binary32, LS word first;
     // returned value 41F47AE1 hex = 30.56. On the wire: register 0 = 0x7AE1, register 1 = 0x41F4.
