@@ -93,6 +93,7 @@ export function lineDriver<O>(def: LineInstrument<O>): LineInstrumentDriver<O> {
     linkKind: 'line',
     description: def.description,
     config: def.options,
+    ...(def.linkTypes ? { linkTypes: def.linkTypes } : {}),
     create(options, { link, log, clock, timeoutMs, reportError }) {
       const plan = def.plan(options);
       const errors = plan.drainErrors === false ? undefined : def.errors;

@@ -58,6 +58,8 @@ export function crossCheck(raw: unknown, registry: Registry): ConfigIssue[] {
     const linkKind = link.type === 'modbus-rtu' || link.type === 'modbus-tcp' ? 'registers' : 'line';
     if (def && def.linkKind !== linkKind)
       issues.push({ path: `devices[${i}].link`, message: `driver "${def.kind}" needs a ${def.linkKind} link; "${device.link}" is ${String(link.type)}` });
+    else if (def?.linkTypes && !def.linkTypes.includes(String(link.type)))
+      issues.push({ path: `devices[${i}].link`, message: `driver "${def.kind}" needs a link of type ${def.linkTypes.join(' or ')}; "${device.link}" is ${String(link.type)}` });
   }
   issues.push(...crossCheckStandards(raw.standards, new Set(devices.map(([, d]) => d.id))));
   issues.push(...crossCheckMqtt(raw));

@@ -41,6 +41,9 @@ interface DefinitionBase<C> {
   /** The channel names a device with these (validated) options can give, when the driver knows
    *  them: check-config refuses a standard that names another channel of the device. */
   channels?(cfg: C): readonly string[];
+  /** The link types it works on, when not every link of its kind will do (a GPIB instrument needs
+   *  a `prologix` link): check-config refuses a device on another. */
+  linkTypes?: readonly string[];
 }
 
 export interface LineDriverDefinition<C = any> extends DefinitionBase<C> {

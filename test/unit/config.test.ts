@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
+import { registry } from '../../src/registry.js';
 import { testRegistry } from '../helpers/test-registry.js';
 
 const VALID = `
@@ -33,6 +34,20 @@ describe('configuration', () => {
   it('reports a device on an unknown link with the path of the device', () => {
     const text = VALID.replace('link: rs232-1', 'link: rs232-9');
     expect(issuesOf(text)).toContain('devices[1].link: unknown link "rs232-9"');
+  });
+
+  it('reports a GPIB instrument on a plain tcp link with the link type it needs', () => {
+    const yaml = `
+gateway: { id: g, lab: L }
+links:
+  - { id: lan, type: tcp, host: 192.0.2.7, port: 1234 }
+  - { id: gpib, type: prologix, host: 192.0.2.8, address: 22 }
+devices:
+  - { id: dmm, driver: hp3458a, link: lan }
+  - { id: dmm2, driver: hp3458a, link: gpib }
+`;
+    const r = parseConfig(yaml, registry, {});
+    expect(r.ok ? [] : r.issues.map((i) => `${i.path}: ${i.message}`)).toEqual(['devices[0].link: driver "hp3458a" needs a link of type prologix; "lan" is tcp']);
   });
 
   it('reports two devices with one id', () => {
