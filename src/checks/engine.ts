@@ -126,10 +126,15 @@ export class CheckEngine {
     if (!this.devices.has(acq.device)) return { acquisition: acq, judged: false, events: [] };
     let channels: Record<string, ChannelReading> | undefined;
     const events: GatewayEvent[] = [];
-    for (const name of Object.keys(acq.channels).sort()) {
-      const c = acq.channels[name]!;
+    // The watched channels (usually one of several) in name order; the others are not sorted.
+    const watched: { name: string; routes: { std: StandardRuntime; role: Role }[] }[] = [];
+    for (const name in acq.channels) {
       const routes = this.routes.get(key(acq.device, name));
-      if (!routes) continue;
+      if (routes) watched.push({ name, routes });
+    }
+    if (watched.length > 1) watched.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const { name, routes } of watched) {
+      const c = acq.channels[name]!;
       const res = this.judge(routes, channelReading(acq, name, c));
       channels ??= { ...acq.channels };
       channels[name] = annotated(c, res);
