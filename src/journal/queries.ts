@@ -115,7 +115,11 @@ export class JournalQueries {
 
   range(fromSeq: number, limit: number): StoredRecord[] {
     if (!Number.isFinite(fromSeq)) throw new RangeError(`fromSeq must be a finite number, got ${fromSeq}`);
-    return this.#stored(this.#range.all(Math.ceil(fromSeq), checkLimit(limit)) as Row[]);
+    // One row more, the one before `fromSeq`: a short first row then finds its prevHash in the same
+    // snapshot (export and a sink behind the tail page while retention may delete the oldest).
+    const from = Math.ceil(fromSeq);
+    const rows = this.#range.all(from - 1, checkLimit(limit) + 1) as Row[];
+    return rows.length > 0 && rows[0]!.seq < from ? this.#stored(rows, 1) : this.#stored(rows.slice(0, limit));
   }
 
   record(seq: number): StoredRecord | undefined {
@@ -133,11 +137,11 @@ export class JournalQueries {
     return row === undefined ? undefined : { seq: row.seq, hash: row.hash.toString('hex') };
   }
 
-  /** Rows as records, short bodies made whole; a row's neighbours in `rows` (either order) give
-   *  its prevHash when one of them is the record before it. */
-  #stored(rows: Row[]): StoredRecord[] {
-    const out: StoredRecord[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
+  /** Rows (from index `from`) as records, short bodies made whole; a row's neighbours in `rows`
+   *  (either order) give its prevHash when one of them is the record before it. */
+  #stored(rows: Row[], from = 0): StoredRecord[] {
+    const out: StoredRecord[] = [];
+    for (let i = from; i < rows.length; i++) {
       const row = rows[i]!;
       let body = row.body;
       if (row.kind === KIND_CODE.acquisition && row.device !== null && isShortBody(body)) {
@@ -145,7 +149,7 @@ export class JournalQueries {
         const prevHash = before !== undefined ? before.hash.toString('hex') : this.#hashBefore(row.seq);
         body = this.#bodies.expand(body, row.device, prevHash, row.seq, row.time);
       }
-      out[i] = new StoredRecord(row.seq, kindOfCode(row.kind), row.time, body, row.hash.toString('hex'));
+      out.push(new StoredRecord(row.seq, kindOfCode(row.kind), row.time, body, row.hash.toString('hex')));
     }
     return out;
   }

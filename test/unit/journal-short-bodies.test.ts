@@ -94,6 +94,9 @@ describe('short acquisition bodies', () => {
     expect(fromFile.map((r) => r.json)).toEqual(committed);
     expectOneChain(fromFile);
     for (const r of fromFile) expect(reader.record(r.seq)).toEqual(JSON.parse(r.json));
+    // A page from the middle: its first record's prevHash comes from the row before the page.
+    expect(reader.entries(5, 3).map((r) => r.json)).toEqual(committed.slice(4, 7));
+    expect(reader.entries(9, 10).map((r) => r.json)).toEqual(committed.slice(8));
     const perDevice = reader.recentAcquisitions({ device: 'ptu "2"\\', limit: 10 });
     expect(perDevice.map((r) => r.seq)).toEqual([9, 7, 5, 3]);
     for (const r of perDevice) expect(r).toEqual(JSON.parse(committed[r.seq - 1]!));
