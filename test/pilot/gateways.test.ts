@@ -123,6 +123,24 @@ describe('three gateways of three labs into one receiver', () => {
     expect(xml.text).toMatch(/<si:coverageFactor>2<\/si:coverageFactor>/);
   });
 
+  it("GET /metrics gives the pilot every stream's progress in Prometheus text; a lab's token is refused", async () => {
+    const res = await api('/metrics', PILOT_TOKEN);
+    expect(res.status).toBe(200);
+    const value = (name: string, gateway: string) => {
+      const m = new RegExp(`^${name}\\{gateway="${gateway}",lab="[^"]+"\\} (\\S+)$`, 'm').exec(res.text);
+      return m ? Number(m[1]) : undefined;
+    };
+    for (const g of gateways) {
+      expect(value('travelgate_pilot_gateway_verified_through_seq', g.id)).toBe(lastSeqs[g.id]);
+      expect(value('travelgate_pilot_gateway_records', g.id)).toBe(lastSeqs[g.id]);
+      expect(value('travelgate_pilot_gateway_missing_records', g.id)).toBe(0);
+    }
+    expect(res.text).toMatch(/^travelgate_pilot_ready 1$/m);
+    expect(res.text).toMatch(/^travelgate_pilot_process_cpu_seconds_total /m);
+    expect((await api('/metrics', labToken('NPL'))).status).toBe(403);
+    expect((await api('/metrics')).status).toBe(401);
+  });
+
   it("a lab's token cannot read another lab's data", async () => {
     expect((await api('/api/v1/comparison/gateways')).status).toBe(401);
     expect((await api('/api/v1/comparison/gateways', 'not-a-valid-token-at-all')).status).toBe(401);

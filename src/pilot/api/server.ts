@@ -1,5 +1,5 @@
 /**
- * The pilot's HTTP API (Fastify): health, the comparison's read routes, exports and the page.
+ * The pilot's HTTP API (Fastify): health, the comparison's read routes, exports, metrics and the page.
  * Nothing listens until the caller calls listen(). There is no mutating route; every data route
  * needs a token (auth.ts). Errors are answered as the gateway's API answers them (api/exposure.ts):
  * a 5xx says only "internal error", a 4xx carries no configured secret.
@@ -11,6 +11,7 @@ import type { SecretSet } from '../../core/secrets.js';
 import type { PilotView } from '../view.js';
 import { PilotAuth } from './auth.js';
 import { registerExports } from './exports.js';
+import { registerMetrics } from './metrics.js';
 import { registerPage } from './page.js';
 import { registerRoutes } from './routes.js';
 
@@ -39,6 +40,7 @@ export function buildPilotApi(view: PilotView, log: Logger, options: PilotApiOpt
   });
   registerRoutes(app, view, auth);
   registerExports(app, view, auth);
+  registerMetrics(app, view, auth, options.ready);
   registerPage(app, options.webRoot);
   return app;
 }
