@@ -16,7 +16,8 @@
  *   pays for them (src/api/metrics.ts).
  * - `close()` stops the default metrics' event-loop monitor; the registry can still be read.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, collectDefaultMetrics } from 'prom-client';
+import { OwnRegistry } from './own-registry.js';
 import type { GatewayView } from '../api/view.js';
 import type { FlowCounters, NestedCounts } from './flow-counters.js';
 
@@ -29,12 +30,12 @@ const DEVICE_STATES = ['connecting', 'connected', 'paused', 'faulted', 'stopped'
 const LINK_STATES = ['connecting', 'connected', 'down', 'closed'] as const;
 const SINK_STATES = ['starting', 'idle', 'delivering', 'retrying', 'stopped'] as const;
 
-export class GatewayMetrics {
-  readonly registry = new Registry();
+export class GatewayMetrics extends OwnRegistry {
   readonly #view: GatewayView;
   readonly #now: () => number;
 
   constructor(view: GatewayView, flow: FlowCounters, options: GatewayMetricsOptions = {}) {
+    super();
     this.#view = view;
     this.#now = options.now ?? Date.now;
     const registers = [this.registry];
@@ -124,21 +125,6 @@ export class GatewayMetrics {
     gauge('start_time_seconds', 'When this gateway started (UTC, Unix seconds)', [], (g) => g.set(Date.parse(view.info().startedAt) / 1000));
 
     collectDefaultMetrics({ register: this.registry, prefix: 'travelgate_', eventLoopMonitoringPrecision: 20 });
-  }
-
-  /** The Prometheus text exposition of every metric, collected now. */
-  metrics(): Promise<string> {
-    return this.registry.metrics();
-  }
-
-  get contentType(): string {
-    return this.registry.contentType;
-  }
-
-  close(): void {
-    // The default metrics' event-loop histogram is a disabled-on-GC native monitor; dropping the
-    // registry's metrics lets it go.
-    this.registry.clear();
   }
 
   /** Sink backlogs: from the sinks' own status when the view has it (the in-memory cursor is the

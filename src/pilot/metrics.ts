@@ -10,7 +10,8 @@
  * - The process itself is prom-client's default metrics under the same prefix.
  * - This module (and prom-client) is loaded on the first scrape (api/metrics.ts).
  */
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, collectDefaultMetrics } from 'prom-client';
+import { OwnRegistry } from '../metrics/own-registry.js';
 import type { GatewayState } from './completeness.js';
 import type { SeqRange } from './store/types.js';
 
@@ -18,13 +19,13 @@ type GatewayLabels = 'gateway' | 'lab';
 
 const count = (ranges: readonly SeqRange[]) => ranges.reduce((n, r) => n + r.last - r.first + 1, 0);
 
-export class PilotMetrics {
-  readonly registry = new Registry();
+export class PilotMetrics extends OwnRegistry {
   readonly #perGateway: { gauge: Gauge<GatewayLabels>; value: (s: GatewayState) => number | null }[] = [];
   readonly #rejected: Gauge<GatewayLabels | 'reason'>;
   readonly #ready: Gauge;
 
   constructor() {
+    super();
     const registers = [this.registry];
     const perGateway = (name: string, help: string, value: (s: GatewayState) => number | null) =>
       this.#perGateway.push({ gauge: new Gauge({ name: `travelgate_pilot_${name}`, help, labelNames: ['gateway', 'lab'], registers }), value });
@@ -60,17 +61,5 @@ export class PilotMetrics {
     for (const s of states) {
       for (const [reason, n] of Object.entries(s.rejected.byReason)) this.#rejected.set({ gateway: s.gateway, lab: s.lab, reason }, n ?? 0);
     }
-  }
-
-  metrics(): Promise<string> {
-    return this.registry.metrics();
-  }
-
-  get contentType(): string {
-    return this.registry.contentType;
-  }
-
-  close(): void {
-    this.registry.clear();
   }
 }
