@@ -124,6 +124,10 @@ function quotedName(s: string): string {
   return q;
 }
 
+/** The same quoting for what other code puts in or beside canonical bytes (the journal's short
+ *  bodies): one definition of how a string is written. */
+export { str as canonicalString, quotedName as canonicalName };
+
 /** The keys of `o` in RFC 8785 order (UTF-16 code units), sorted in place: an insertion sort
  *  for the handful of channels a record has, without the work array Array#sort allocates. */
 function sortedKeys(o: object): string[] {

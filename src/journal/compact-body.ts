@@ -19,6 +19,8 @@
  *   like full ones.
  */
 
+import { canonicalName, canonicalString } from '../integrity/canonical.js';
+
 /** The envelope's fixed pieces, in key order (canonical JSON sorts keys). */
 const DEVICE = ',"device":';
 const GATEWAY = ',"gateway":';
@@ -39,22 +41,20 @@ export function isShortBody(stored: string): boolean {
 export class AcquisitionBodies {
   readonly #gateway: string;
   readonly #lab: string;
-  /** Device names quoted once (a journal has a handful). */
-  readonly #quoted = new Map<string, string>();
 
   /** `gateway` and `lab` as the journal file records them (`meta`), never the configuration's. */
   constructor(gateway: string, lab: string) {
-    this.#gateway = JSON.stringify(gateway);
-    this.#lab = JSON.stringify(lab);
+    this.#gateway = canonicalName(gateway);
+    this.#lab = canonicalName(lab);
   }
 
   /** The form to store for an acquisition's canonical `body` (see the contract). Compares the
    *  envelope piece by piece in place: no copy of it is built per record. */
   compact(body: string, device: string, prevHash: string, seq: number, time: number): string {
-    const quoted = this.#quote(device);
+    const quoted = canonicalName(device);
     const seqText = String(seq);
     const timeText = String(time);
-    const hashText = JSON.stringify(prevHash);
+    const hashText = canonicalString(prevHash);
     const length =
       DEVICE.length + quoted.length + GATEWAY.length + this.#gateway.length + KIND_LAB.length + this.#lab.length +
       PREV.length + hashText.length + SEQ.length + seqText.length + TIME.length + timeText.length + END.length;
@@ -72,22 +72,9 @@ export class AcquisitionBodies {
   /** The canonical body of a short stored one: its envelope put back (device, seq and time from
    *  its row, prevHash the hash of the record before it). */
   expand(short: string, device: string, prevHash: string, seq: number, time: number): string {
-    return short.slice(0, -1) + this.#envelope(device, prevHash, seq, time);
-  }
-
-  #envelope(device: string, prevHash: string, seq: number, time: number): string {
     return (
-      `${DEVICE}${this.#quote(device)}${GATEWAY}${this.#gateway}${KIND_LAB}${this.#lab}` +
-      `${PREV}${JSON.stringify(prevHash)}${SEQ}${seq}${TIME}${time}${END}`
+      `${short.slice(0, -1)}${DEVICE}${canonicalName(device)}${GATEWAY}${this.#gateway}${KIND_LAB}${this.#lab}` +
+      `${PREV}${canonicalString(prevHash)}${SEQ}${seq}${TIME}${time}${END}`
     );
-  }
-
-  #quote(device: string): string {
-    let quoted = this.#quoted.get(device);
-    if (quoted === undefined) {
-      quoted = JSON.stringify(device);
-      if (this.#quoted.size < 1024) this.#quoted.set(device, quoted);
-    }
-    return quoted;
   }
 }

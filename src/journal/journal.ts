@@ -42,7 +42,7 @@ import type { CommittedRecord } from './stored.js';
 import { RecordTail } from './tail.js';
 import { deleteExpired } from './retention.js';
 import { DiskCap, type DiskCapStats, type FullPolicy } from './disk-cap.js';
-import { journalBodies, openJournalDb, readMeta, type SqliteDb } from './schema.js';
+import { journalBodies, openJournalDb, type SqliteDb } from './schema.js';
 
 export interface JournalOptions {
   path: string;
@@ -329,9 +329,7 @@ export class Journal {
 
   /** The last record deleted by retention (the first remaining record's prevHash), if any. */
   anchor(): { seq: number; hash: string } | null {
-    const seq = readMeta(this.#db, 'anchor_seq');
-    const hash = readMeta(this.#db, 'anchor_hash');
-    return seq === undefined || hash === undefined ? null : { seq: Number(seq), hash };
+    return this.#queries.anchor();
   }
 
   /** A sink's cursor (last delivered seq); registers the sink at 0 on first use. */

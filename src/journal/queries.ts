@@ -131,6 +131,13 @@ export class JournalQueries {
     return (this.#first.get() as number | null | undefined) ?? null;
   }
 
+  /** The last record retention or the disk cap deleted (the first remaining record's prevHash), if any. */
+  anchor(): { seq: number; hash: string } | null {
+    const seq = readMeta(this.#db, 'anchor_seq');
+    const hash = readMeta(this.#db, 'anchor_hash');
+    return seq === undefined || hash === undefined ? null : { seq: Number(seq), hash };
+  }
+
   /** The newest stored record's seq and hash, if any. */
   last(): { seq: number; hash: string } | undefined {
     const row = this.#last.get() as { seq: number; hash: Buffer } | undefined;
@@ -158,7 +165,8 @@ export class JournalQueries {
   #hashBefore(seq: number): string {
     const hash = this.#hashAt.get(seq - 1) as Buffer | undefined;
     if (hash !== undefined) return hash.toString('hex');
-    if (readMeta(this.#db, 'anchor_seq') === String(seq - 1)) return readMeta(this.#db, 'anchor_hash') ?? '';
+    const anchor = this.anchor();
+    if (anchor?.seq === seq - 1) return anchor.hash;
     if (seq === 1) return '';
     throw new Error(`journal: record ${seq - 1}, the one before ${seq}, is missing, so record ${seq} cannot be read whole`);
   }
