@@ -1,4 +1,4 @@
-# travelgate: multi-stage build on Node 24 LTS (slim). The runtime runs the compiled tree (no tsx,
+# travelgate: multi-stage build on Node 24 LTS (slim). The runtime runs the built bundle (dist/, no tsx,
 # no dev dependencies) as a non-root user in the dialout group (serial ports), keeps its journal
 # and seal key in the /data volume, and reads the lab's configuration from the /config volume.
 #
@@ -12,7 +12,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
 COPY src ./src
 COPY drivers ./drivers
 COPY simulators ./simulators

@@ -1,6 +1,6 @@
 /**
  * Both peers run as they would be deployed, without a TypeScript loader (tsx alone adds tens of
- * MiB of RSS and start-up CPU): the gateway from the compiled tree (`npm run build`, dist/) with
+ * MiB of RSS and start-up CPU): the gateway from the built bundle (`npm run build`, dist/) with
  * the Node options of its systemd unit, the bare loop transpiled to plain JavaScript.
  *
  * Contract: `preparePeers()` builds once per bench run and returns the command lines; the bare
@@ -30,7 +30,7 @@ export function deployedNodeOptions(): string[] {
   return m[1]!.split(/\s+/).filter(Boolean);
 }
 
-/** Builds the compiled tree; `node <these> run --config FILE` then runs the gateway as deployed. */
+/** Builds the bundle; `node <these> run --config FILE` then runs the gateway as deployed. */
 export function buildDeployedGateway(): string[] {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   return [...deployedNodeOptions(), join(ROOT, 'dist', 'src', 'cli.js')];

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -180,9 +182,24 @@ export class ScenarioPlayer {
   }
 }
 
+/**
+ * simulators/modbus/scenarios/: next to this module in a checkout; in a build (one bundle under
+ * dist/src/, scripts/build.mjs) copied to dist/simulators/modbus/scenarios/, found upwards.
+ */
+function scenariosDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const beside = join(here, 'scenarios');
+  if (existsSync(beside)) return beside;
+  for (let dir = dirname(here), i = 0; i < 3; i++, dir = dirname(dir)) {
+    const copied = join(dir, 'simulators', 'modbus', 'scenarios');
+    if (existsSync(copied)) return copied;
+  }
+  return beside;
+}
+
 /** A scenario by name (a file in simulators/modbus/scenarios/) or by path (.yaml, .yml or .json). */
 export async function loadScenario(nameOrPath: string): Promise<Scenario> {
-  const file = /^[A-Za-z0-9_-]+$/.test(nameOrPath) ? fileURLToPath(new URL(`./scenarios/${nameOrPath}.yaml`, import.meta.url)) : nameOrPath;
+  const file = /^[A-Za-z0-9_-]+$/.test(nameOrPath) ? join(scenariosDir(), `${nameOrPath}.yaml`) : nameOrPath;
   const text = await readFile(file, 'utf8');
   const parsed = scenarioSchema.safeParse(file.endsWith('.json') ? JSON.parse(text) : parseYaml(text));
   if (!parsed.success) {

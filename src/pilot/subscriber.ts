@@ -12,11 +12,13 @@
  *   acknowledged (MQTT.js sends the PUBACK when `handleMessage` calls back); while the ingest
  *   queue is full the acknowledgement waits, which stops the broker from sending more.
  * - MQTT.js reconnects by itself (1 s); passwords and keys never reach the log. The options are
- *   the gateway's platform sink options (src/sinks/config.ts), TCP_NODELAY included.
+ *   the gateway's platform sink options (src/sinks/config.ts); the client is the sink's
+ *   (src/sinks/mqtt/client.ts: TCP or TLS, TCP_NODELAY).
  */
 import { readFileSync } from 'node:fs';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from '../core/logger.js';
+import { openMqttClient } from '../sinks/mqtt/client.js';
 import { redact } from '../sinks/types.js';
 import type { PilotConfig } from './config.js';
 import type { Inbox, InboxMessage } from './inbox.js';
@@ -41,6 +43,7 @@ export class Subscriber {
   readonly #o: SubscriberOptions;
   #client: MqttClient | undefined;
   #connected = false;
+  #stopped = false;
 
   constructor(options: SubscriberOptions) {
     this.#o = options;
@@ -51,7 +54,7 @@ export class Subscriber {
   }
 
   /** Connects and subscribes; resolves on the first successful subscription. */
-  start(): Promise<void> {
+  async start(): Promise<void> {
     const b = this.#o.broker;
     const now = this.#o.now ?? Date.now;
     const options: IClientOptions = {
@@ -71,9 +74,11 @@ export class Subscriber {
       ...(b.key ? { key: readFileSync(b.key) } : {}),
     };
     const topics = subscriptionTopics(b, this.#o.comparison);
-    const client = mqtt.connect(b.url, options);
-    // As in the gateway's sink: without TCP_NODELAY each small PUBACK may wait for a delayed ACK.
-    client.on('connect', () => (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true));
+    const client = await openMqttClient(b.url, options);
+    if (this.#stopped) {
+      client.end(true);
+      return;
+    }
     this.#client = client;
     client.handleMessage = (packet, callback) => {
       const topic = String(packet.topic);
@@ -115,6 +120,7 @@ export class Subscriber {
 
   /** Disconnects cleanly; the session (and what it queues) stays at the broker. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     const c = this.#client;
     this.#client = undefined;
     this.#connected = false;

@@ -6,14 +6,18 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startGatewayProcess, waitFor, type GatewayProcess } from '../helpers/gateway-process.js';
+import { startSubscriber, type Subscriber } from '../helpers/mqtt-subscriber.js';
+import { startMosquitto, type MosquittoServer } from '../helpers/servers/mosquitto.js';
 
 const run = promisify(execFile);
 
 /**
- * The container runs the compiled tree (`npm run build`, then `node dist/src/cli.js`), not the
+ * The container runs the built bundle (`npm run build`, then `node dist/src/cli.js`), not the
  * TypeScript sources through tsx: this checks that the build carries everything the gateway reads
- * at run time (scenario files, the status page, the package version), and runs it as the image
- * does: `run` on $TRAVELGATE_CONFIG, and the health check asking the configured port.
+ * at run time (scenario files, the status page, the package version), that the bundled
+ * libraries work as they do unbundled (MQTT.js is CommonJS, loaded on first use: the records reach
+ * a real broker), and runs it as the image does: `run` on $TRAVELGATE_CONFIG, and the health check
+ * asking the configured port.
  */
 
 async function freePort(): Promise<number> {
@@ -26,8 +30,12 @@ async function freePort(): Promise<number> {
 describe('the compiled build that the Dockerfile runs', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tg-build-'));
   let gw: GatewayProcess | undefined;
+  let broker: MosquittoServer | undefined;
+  let platform: Subscriber | undefined;
   afterAll(async () => {
     await gw?.kill();
+    await platform?.close();
+    await broker?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -36,8 +44,10 @@ describe('the compiled build that the Dockerfile runs', () => {
     const check = await run(process.execPath, ['dist/src/cli.js', 'check-config', '--config', 'config/demo.yaml']);
     expect(check.stdout).toMatch(/valid/);
 
+    broker = await startMosquitto();
+    platform = await startSubscriber(broker.url, 'travelgate/#');
     const port = await freePort();
-    const env = { TRAVELGATE_DATA_DIR: dataDir, TRAVELGATE_CONFIG: 'config/demo.yaml', TRAVELGATE_API_PORT: String(port) };
+    const env = { TRAVELGATE_DATA_DIR: dataDir, TRAVELGATE_CONFIG: 'config/demo.yaml', TRAVELGATE_API_PORT: String(port), TRAVELGATE_MQTT_URL: broker.url };
     // As the image's CMD ["run"]: no --config, the configuration comes from TRAVELGATE_CONFIG.
     gw = await startGatewayProcess('config/demo.yaml', env, 30_000, ['dist/src/cli.js'], ['run']);
     expect(gw.url).toBe(`http://127.0.0.1:${port}`);
@@ -51,6 +61,8 @@ describe('the compiled build that the Dockerfile runs', () => {
     const status = (await (await fetch(`${gw.url}/api/v1/status`)).json()) as { version: string; devices: unknown[] };
     expect(status.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(status.devices).toHaveLength(4);
+    await platform.waitForAll(5, 30_000);
+    expect(platform.malformed).toEqual([]);
     expect(await gw.stop()).toBe(0);
     const down = await run(process.execPath, ['dist/src/cli.js', 'health'], { env: { ...process.env, ...env } }).catch((e: { code: number; stderr: string }) => e);
     expect(down).toMatchObject({ code: 1, stderr: expect.stringMatching(/^unhealthy: http:\/\/127\.0\.0\.1:\d+\/healthz: /) });

@@ -119,15 +119,35 @@ describe('Mosquitto with a password file and TLS client certificates', () => {
     await j.close();
   }, 120_000);
 
+  it('the user name and password may come in the URL (mqtts://user:password@host:port)', async () => {
+    const sub = await startSubscriber(mosquitto.url, 'travelgate/K-AUTH/LAB/records');
+    const j = await journalWith(20);
+    const url = new URL(tls().url);
+    url.username = 'lab-ptb';
+    url.password = 'mqtt-secret-1';
+    const section = mqttSection({ url: url.href });
+    const m = section.mqtt as Record<string, unknown>;
+    delete m.username;
+    delete m.password;
+    const [sink] = runners(j, section);
+    await until('every record delivered', () => sink!.status().cursor === 20);
+    await until('the subscriber to hold every seq', () => sub.records.size >= 20);
+    await sink!.stop();
+    await sub.close();
+    await j.close();
+  }, 120_000);
+
   it.each([
     ['a wrong password', { password: 'not-the-password' }, /Not authorized|Bad User Name or Password/i],
     ['no client certificate', { cert: undefined, key: undefined }, /certificate required/i],
     ['a client certificate from a CA the broker does not trust', { cert: 'OTHER_CERT', key: 'OTHER_KEY' }, /unknown ca/i],
+    ['a broker certificate from a CA the gateway does not trust', { ca: 'OTHER_CA' }, /self[- ]signed|unable to (get|verify)/i],
   ])('%s: the sink retries, says why, loses nothing; put right, it delivers everything', async (_, over, why) => {
     const j = await journalWith(50);
     const section = mqttSection(over as Record<string, unknown>);
     const m = section.mqtt as Record<string, unknown>;
     if (m.cert === 'OTHER_CERT') Object.assign(m, { cert: tls().otherCert, key: tls().otherKey });
+    if (m.ca === 'OTHER_CA') m.ca = tls().otherCa;
     for (const k of Object.keys(m)) if (m[k] === undefined) delete m[k];
     const [bad] = runners(j, section);
     await until('the sink to retry', () => bad!.status().state === 'retrying' && bad!.status().lastError !== null);

@@ -38,7 +38,7 @@ describe('the deployment files agree with each other', () => {
     expect(read('docs/operations.md')).toMatch(/^TRAVELGATE_API_TOKEN=/m);
   });
 
-  it('the image runs the compiled tree on a mounted configuration, and its health check follows the configured port', () => {
+  it('the image runs the built bundle on a mounted configuration, and its health check follows the configured port', () => {
     const docker = read('Dockerfile');
     // node, the systemd unit's Node options (the same box, the same memory budget), the compiled CLI.
     const entry = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(docker)![1]!) as string[];

@@ -27,6 +27,7 @@ import { timerMs } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import type { CommittedRecord } from '../../journal/index.js';
 import { describeError, redact, SinkError, type Delivered, type Sink } from '../types.js';
+import { openMqttClient } from './client.js';
 import { isDashboardEvent, statusPayload, type MqttTopics } from './topics.js';
 
 export interface MqttSinkOptions {
@@ -182,12 +183,11 @@ export class MqttSink implements Sink {
       ...(o.key !== undefined ? { key: o.key } : {}),
     };
     // MQTT.js is loaded on the first connection: a gateway without this sink never pays for it.
-    const { connect } = await import('mqtt');
-    if (this.#closed) throw new SinkError('the MQTT sink is closed');
-    const client = connect(o.url, options);
-    // MQTT.js leaves Nagle's algorithm on: each small PUBLISH would wait for the ACK of the one
-    // before (tens of ms with delayed ACKs). The socket exists as soon as connect() returns.
-    (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+    const client = await openMqttClient(o.url, options);
+    if (this.#closed) {
+      client.end(true);
+      throw new SinkError('the MQTT sink is closed');
+    }
     // MQTT.js emits 'error' for connection failures; the promise below and finish() report them.
     client.on('error', () => undefined);
     this.#client = client;
