@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    // The default reporter, and a watchdog that ends a run Vitest cannot end (test/helpers/run-watchdog.ts).
+    reporters: ['default', './test/helpers/run-watchdog.ts'],
   },
 });

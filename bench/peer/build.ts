@@ -36,8 +36,10 @@ export function buildDeployedGateway(): string[] {
   return [...deployedNodeOptions(), join(ROOT, 'dist', 'src', 'cli.js')];
 }
 
-export function preparePeers(): PeerCommands {
-  const gateway = buildDeployedGateway();
+export function preparePeers(gatewayFlags: readonly string[] = []): PeerCommands {
+  // After the deployed options, so that a flag given here wins over the unit's.
+  const deployed = buildDeployedGateway();
+  const gateway = [...deployed.slice(0, -1), ...gatewayFlags, ...deployed.slice(-1)];
   const out = join(ROOT, '.scratch-bench');
   mkdirSync(out, { recursive: true });
   const source = readFileSync(join(ROOT, 'bench', 'peer', 'bare-loop.ts'), 'utf8');

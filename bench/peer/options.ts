@@ -8,6 +8,8 @@
  *   --w2-seconds N      W2's window (PEER_W2_SECONDS)
  *   --warmup N          seconds between "first value in InfluxDB" and the window (PEER_WARMUP_SECONDS)
  *   --workload W1[,W2]  run only these workloads (PEER_WORKLOADS)
+ *   PEER_GATEWAY_FLAGS  more Node flags for the gateway, after the deployed ones (so they win): e.g.
+ *                       "--cpu-prof --cpu-prof-dir=/tmp/prof" (Node refuses it in NODE_OPTIONS)
  */
 import { WORKLOAD_NAMES, workload, type Workload, type WorkloadName } from './workloads.js';
 
@@ -16,6 +18,8 @@ export interface PeerOptions {
   warmupSeconds: number;
   /** How long the idle gateway runs before its RSS is read. */
   idleSettleSeconds: number;
+  /** Node flags the gateway runs with after the deployed ones, so they win (profiling, experiments). */
+  gatewayFlags: string[];
 }
 
 const DEFAULT_WINDOW: Record<WorkloadName, number> = { W1: 60, W2: 120 };
@@ -56,5 +60,6 @@ export function parsePeerOptions(argv: readonly string[], env: NodeJS.ProcessEnv
     workloads: WORKLOAD_NAMES.filter((n) => chosen.includes(n)).map((n) => workload(n, windowOf(n))),
     warmupSeconds: seconds('the warm-up', flag(argv, 'warmup') ?? env.PEER_WARMUP_SECONDS, DEFAULT_WARMUP_SECONDS),
     idleSettleSeconds: IDLE_SETTLE_SECONDS,
+    gatewayFlags: (env.PEER_GATEWAY_FLAGS ?? '').split(/\s+/).filter(Boolean),
   };
 }

@@ -15,7 +15,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import { Journal } from '../../src/journal/index.js';
 import { sinksConfig } from '../../src/sinks/config.js';
 import { createSinkRunners, type SinkRunner } from '../../src/sinks/index.js';
-import { startSubscriber } from '../helpers/mqtt-subscriber.js';
+import { startSubscriber, type Subscriber } from '../helpers/mqtt-subscriber.js';
 import { startInfluxd, type InfluxServer } from '../helpers/servers/influxdb.js';
 import { startMosquitto, type MosquittoServer } from '../helpers/servers/mosquitto.js';
 
@@ -63,6 +63,15 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, timeo
 }
 
 const retry = { initial: '20ms', max: '200ms' };
+
+/** Waits until the sink confirmed `n` records and the subscriber holds `n` seqs, then stops all three. */
+async function deliveredAllThenClose(sink: SinkRunner, sub: Subscriber, j: Journal, n: number): Promise<void> {
+  await until('every record delivered', () => sink.status().cursor === n);
+  await until('the subscriber to hold every seq', () => sub.records.size >= n);
+  await sink.stop();
+  await sub.close();
+  await j.close();
+}
 
 async function influxSeqs(): Promise<number> {
   const series = await influx.query('travelgate_auth', 'SELECT count(seq) FROM readings');
@@ -130,11 +139,7 @@ describe('Mosquitto with a password file and TLS client certificates', () => {
     delete m.username;
     delete m.password;
     const [sink] = runners(j, section);
-    await until('every record delivered', () => sink!.status().cursor === 20);
-    await until('the subscriber to hold every seq', () => sub.records.size >= 20);
-    await sink!.stop();
-    await sub.close();
-    await j.close();
+    await deliveredAllThenClose(sink!, sub, j, 20);
   }, 120_000);
 
   it.each([
@@ -159,10 +164,6 @@ describe('Mosquitto with a password file and TLS client certificates', () => {
 
     const sub = await startSubscriber(mosquitto.url, 'travelgate/K-AUTH/LAB/records');
     const [good] = runners(j, mqttSection({}));
-    await until('every record delivered', () => good!.status().cursor === 50);
-    await until('the subscriber to hold every seq', () => sub.records.size >= 50);
-    await good!.stop();
-    await sub.close();
-    await j.close();
+    await deliveredAllThenClose(good!, sub, j, 50);
   }, 120_000);
 });

@@ -94,7 +94,9 @@ describe('fluke-1594a driver against its simulator', () => {
 
   it('over the serial pty: reconnects after the port disappears and comes back', async () => {
     const endpoint = await startSim({}, true);
-    const { link, driver } = await driverOn({ path: endpoint.serialPath! });
+    // Replies time out after 2 s, not 400 ms: on a loaded machine the first exchange on a reopened
+    // pseudo-terminal can take longer, and this test is about the reconnect, not the reply time.
+    const { link, driver } = await driverOn({ path: endpoint.serialPath! }, {}, 2000);
     await driver.connect(signal);
     const generation = link.generation;
     sim!.inject({ type: 'disconnect', downMs: 300 });
