@@ -30,16 +30,17 @@ export function deployedNodeOptions(): string[] {
   return m[1]!.split(/\s+/).filter(Boolean);
 }
 
-/** Builds the bundle; `node <these> run --config FILE` then runs the gateway as deployed. */
-export function buildDeployedGateway(): string[] {
+/**
+ * Builds the bundle; `node <these> run --config FILE` then runs the gateway as deployed, with
+ * `extraFlags` after the unit's options so that they win (a profile, a V8 flag to try).
+ */
+export function buildDeployedGateway(extraFlags: readonly string[] = []): string[] {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  return [...deployedNodeOptions(), join(ROOT, 'dist', 'src', 'cli.js')];
+  return [...deployedNodeOptions(), ...extraFlags, join(ROOT, 'dist', 'src', 'cli.js')];
 }
 
 export function preparePeers(gatewayFlags: readonly string[] = []): PeerCommands {
-  // After the deployed options, so that a flag given here wins over the unit's.
-  const deployed = buildDeployedGateway();
-  const gateway = [...deployed.slice(0, -1), ...gatewayFlags, ...deployed.slice(-1)];
+  const gateway = buildDeployedGateway(gatewayFlags);
   const out = join(ROOT, '.scratch-bench');
   mkdirSync(out, { recursive: true });
   const source = readFileSync(join(ROOT, 'bench', 'peer', 'bare-loop.ts'), 'utf8');

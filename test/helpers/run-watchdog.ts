@@ -27,7 +27,7 @@ const STALL_MS = Number(process.env.RUN_WATCHDOG_STALL_MS) || 600_000;
 export default class RunWatchdog implements Reporter {
   #vitest: Vitest | undefined;
   #expected = 0;
-  readonly #running = new Set<string>();
+  readonly #notEnded = new Set<string>();
   readonly #ended: TestModule[] = [];
   #timer: NodeJS.Timeout | undefined;
 
@@ -38,16 +38,16 @@ export default class RunWatchdog implements Reporter {
   onTestRunStart(specifications: ReadonlyArray<TestSpecification>): void {
     this.#expected = new Set(specifications.map((s) => s.moduleId)).size;
     this.#ended.length = 0;
-    this.#running.clear();
+    this.#notEnded.clear();
     this.#arm(STALL_MS, () => this.#stalled());
   }
 
   onTestModuleQueued(module: TestModule): void {
-    this.#running.add(module.moduleId);
+    this.#notEnded.add(module.moduleId);
   }
 
   onTestModuleEnd(module: TestModule): void {
-    this.#running.delete(module.moduleId);
+    this.#notEnded.delete(module.moduleId);
     this.#ended.push(module);
     if (this.#ended.length === this.#expected) this.#arm(FINISH_GRACE_MS, () => this.#notFinished());
     else this.#arm(STALL_MS, () => this.#stalled());
@@ -74,7 +74,7 @@ export default class RunWatchdog implements Reporter {
   }
 
   #stalled(): void {
-    this.#say(`no test file ended for ${STALL_MS / 1000} s; queued or running: ${[...this.#running].join(', ') || '(none)'}`);
+    this.#say(`no test file ended for ${STALL_MS / 1000} s; queued or running: ${[...this.#notEnded].join(', ') || '(none)'}`);
     process.exit(1);
   }
 
