@@ -76,11 +76,7 @@ const COMMANDS: CommandSpec[] = [
     usage: '',
     description: 'Prints the JSON Schema of the configuration file (what config/schema.json holds; editors use it through the yaml-language-server line at the top of config/*.yaml).',
     options: {},
-    run: async () => {
-      const [{ configJsonSchema }, { registry }] = await Promise.all([import('./config/json-schema.js'), import('./registry.js')]);
-      process.stdout.write(configJsonSchema(registry));
-      return 0;
-    },
+    run: async () => (await import('./cli/schema.js')).schema(),
   },
   {
     name: 'drift',

@@ -16,6 +16,8 @@ import { parsePeerOptions } from './options.js';
 import { idleGatewayRss, nodeBaselineRss, runBareLoop, runTravelgate } from './peers.js';
 import { benchRows, formatTable, type WorkloadResult } from './report.js';
 
+/** An idle Node process's RSS is flat after a second or two. */
+const NODE_BASELINE_SETTLE_SECONDS = 4;
 const say = (text: string) => process.stderr.write(`bench peer: ${text}\n`);
 
 export async function benchPeer(argv: readonly string[] = process.argv.slice(2)): Promise<BenchResult[]> {
@@ -32,9 +34,9 @@ export async function benchPeer(argv: readonly string[] = process.argv.slice(2))
       workloads.push({ workload, bare, travelgate });
     }
     say('idle gateway…');
-    const idleRssBytes = await idleGatewayRss(servers, options.idleSettleSeconds, commands);
-    const nodeRssBytes = await nodeBaselineRss(options.idleSettleSeconds, commands);
-    return { workloads, idleRssBytes, nodeRssBytes, nodeOptions: commands.nodeOptions };
+    const idleRss = await idleGatewayRss(servers, options.idleSettleSeconds, commands);
+    const nodeRssBytes = await nodeBaselineRss(NODE_BASELINE_SETTLE_SECONDS, commands);
+    return { workloads, idleRss, idleSettleSeconds: options.idleSettleSeconds, nodeRssBytes, nodeOptions: commands.nodeOptions };
   });
   console.log(`\n${formatTable(results)}\n`);
   return benchRows(results);

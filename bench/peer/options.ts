@@ -16,7 +16,7 @@ import { WORKLOAD_NAMES, workload, type Workload, type WorkloadName } from './wo
 export interface PeerOptions {
   workloads: Workload[];
   warmupSeconds: number;
-  /** How long the idle gateway runs before its RSS is read. */
+  /** How long the idle gateway runs after its first record before its RSS is read. */
   idleSettleSeconds: number;
   /** Node flags the gateway runs with after the deployed ones, so they win (profiling, experiments). */
   gatewayFlags: string[];
@@ -24,7 +24,7 @@ export interface PeerOptions {
 
 const DEFAULT_WINDOW: Record<WorkloadName, number> = { W1: 60, W2: 120 };
 const DEFAULT_WARMUP_SECONDS = 5;
-const IDLE_SETTLE_SECONDS = 5;
+const IDLE_SETTLE_SECONDS = 20;
 
 /** The value after `--name` (or in `--name=value`), if given. */
 function flag(argv: readonly string[], name: string): string | undefined {

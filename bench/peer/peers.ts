@@ -18,7 +18,7 @@ import { measureWindow, type WindowMeasurement } from './measure.js';
 import { startSeqCollector } from './mqtt-seqs.js';
 import type { PeerCommands } from './build.js';
 import { spawnNode } from './node-process.js';
-import { rssBytes } from './proc-stats.js';
+import { RssSampler, rssBytes } from './proc-stats.js';
 import { CHANNELS, FIRST_REGISTER, UNIT_ID, type Workload } from './workloads.js';
 
 /** Peer (a) on `workload`: the bare loop's window (database `bare_<workload>`). */
@@ -67,10 +67,9 @@ function setupFor(name: string, dir: string, servers: BenchServers): GatewaySetu
   return { name, dir, influxUrl: servers.influx.url, database: name.replace(/-/g, '_'), mqttUrl: servers.broker.url, topicPrefix: `peerbench-${name}` };
 }
 
-/** PEER_GATEWAY_NODE_FLAGS: extra Node flags for the gateway, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+/** The gateway as deployed (build.ts), with the bench's extra flags (PEER_GATEWAY_FLAGS) in `commands`. */
 function startGateway(config: string, commands: PeerCommands) {
-  const flags = (process.env.PEER_GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  return spawnNode('travelgate run', [...flags, ...commands.gateway, 'run', '--config', config]);
+  return spawnNode('travelgate run', [...commands.gateway, 'run', '--config', config]);
 }
 
 /** Peer (b) on `workload`: the gateway's window, then (after SIGTERM and exit) its audit. */
@@ -105,15 +104,26 @@ export async function runTravelgate(workload: Workload, servers: BenchServers, w
   }
 }
 
+/** The idle gateway's resident memory: where it settles, and its largest sample on the way. */
+export interface IdleRss {
+  /** RSS `settleSeconds` after the first record reached InfluxDB, bytes. */
+  settled: number;
+  /** The largest once-a-second sample from start to then (start-up: parsing, first GCs), bytes. */
+  startPeak: number;
+}
+
 /**
  * RSS of a gateway with the same API, journal, integrity and sinks but no devices, standards or
- * simulators, `settleSeconds` after its first record (gateway_started) reached InfluxDB.
+ * simulators, `settleSeconds` after its first record (gateway_started) reached InfluxDB: what a box
+ * sits at, after V8's first idle-time GCs (about 8 s after start) have returned the start-up's
+ * transient memory.
  */
-export async function idleGatewayRss(servers: BenchServers, settleSeconds: number, commands: PeerCommands): Promise<number> {
+export async function idleGatewayRss(servers: BenchServers, settleSeconds: number, commands: PeerCommands): Promise<IdleRss> {
   const dir = mkdtempSync(join(tmpdir(), 'tg-peer-idle-'));
   try {
     const setup = setupFor('tg-idle', dir, servers);
     const gateway = startGateway(writeIdleConfig(setup).config, commands);
+    const rss = new RssSampler(gateway.pid);
     try {
       await waitFor(
         'the idle gateway\'s first record in InfluxDB',
@@ -125,8 +135,10 @@ export async function idleGatewayRss(servers: BenchServers, settleSeconds: numbe
         200,
       );
       await new Promise((r) => setTimeout(r, settleSeconds * 1000));
-      return rssBytes(gateway.pid);
+      const settled = rssBytes(gateway.pid);
+      return { settled, startPeak: Math.max(rss.stop(), settled) };
     } finally {
+      rss.stop();
       await gateway.stop(STOP_GRACE_MS);
     }
   } finally {

@@ -39,7 +39,7 @@ import { CursorStore } from './cursors.js';
 import { JournalQueries, type RecentFilter } from './queries.js';
 import { acquisitionDraft, eventDraft, type Draft } from './records.js';
 import type { CommittedRecord } from './stored.js';
-import { RecordTail } from './tail.js';
+import { RecordTail, type TailLimits } from './tail.js';
 import { deleteExpired } from './retention.js';
 import { DiskCap, type DiskCapStats, type FullPolicy } from './disk-cap.js';
 import { journalBodies, openJournalDb, type SqliteDb } from './schema.js';
@@ -64,8 +64,8 @@ export interface JournalOptions {
   /** Clock provenance stamped on events and seals as `clock` (default: always 'unknown');
    *  acquisitions carry their own. */
   clockSync?: ClockSyncProvider;
-  /** Bounds of the in-memory tail the sinks read from (default 4096 records, 12 MiB). */
-  tail?: { maxRecords: number; maxBytes: number };
+  /** Bounds of the in-memory tail the sinks read from (default 4096 records, 12 MiB, 5 s). */
+  tail?: TailLimits;
 }
 
 export interface JournalStats {
@@ -122,7 +122,7 @@ export class Journal {
     this.#clockSync = opts.clockSync ?? { state: () => 'unknown' };
     const bodies = journalBodies(db);
     this.#queries = new JournalQueries(db, bodies);
-    this.#tail = new RecordTail(opts.tail ?? { maxRecords: 4096, maxBytes: 12 * 1024 * 1024 });
+    this.#tail = new RecordTail(opts.tail ?? { maxRecords: 4096, maxBytes: 12 * 1024 * 1024, maxAgeMs: 5000 });
     this.#cursors = new CursorStore(db, () => opts.clock.now());
     const tail = this.#queries.last() ?? this.anchor() ?? { seq: 0, hash: '' };
     const count = db.prepare('SELECT COUNT(*) FROM records').pluck().get() as number;

@@ -34,6 +34,8 @@ const READABLE_AS_IS = 2;
 
 /** Page size of a new journal file. */
 export const PAGE_SIZE = 16_384;
+/** SQLite's page cache per connection, KiB (64 pages of PAGE_SIZE). */
+const PAGE_CACHE_KIB = 1024;
 
 /** Milliseconds a connection waits for another connection's write lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
@@ -108,6 +110,11 @@ export function openJournalDb(opts: OpenDbOptions): SqliteDb {
     }
     // Per connection; this build's default for WAL is NORMAL, so FULL must be asked for.
     db.pragma(`synchronous = ${opts.synchronous}`);
+    // Per connection: better-sqlite3 builds SQLite with a 16 MB page cache, which an append-only
+    // journal fills with pages it wrote once and reads again only when a sink falls behind its
+    // in-memory tail (the file system's cache serves those too), so the process grew by up to
+    // 16 MB as the journal did. Appends touch a few pages at the right edge of each B-tree.
+    db.pragma(`cache_size = ${-PAGE_CACHE_KIB}`);
     checkMeta(db, opts);
     return db;
   } catch (err) {

@@ -4,7 +4,11 @@
  *
  * Contract:
  * - `push` appends committed records in seq order (each the next seq); the oldest are evicted
- *   beyond `maxRecords` or `maxBytes` (approximate), so memory stays bounded whatever the rate.
+ *   beyond `maxRecords` or `maxBytes` (approximate), so memory stays bounded whatever the rate,
+ *   and so are those committed more than `maxAgeMs` before (by the monotonic `now`): a sink that
+ *   keeps up reads a record well within a second of its commit, and one that does not reads
+ *   SQLite anyway, so older records would only hold memory (at 100 records/s, 4096 records are
+ *   40 s and several MiB of heap).
  * - `slice(fromSeq, limit)` returns the records from `fromSeq` on when the tail still holds
  *   `fromSeq` (or `fromSeq` is just past its end: an empty slice), else undefined: the reader then
  *   goes to SQLite.
@@ -16,17 +20,25 @@ import type { StoredRecord } from './stored.js';
 export interface TailLimits {
   maxRecords: number;
   maxBytes: number;
+  maxAgeMs: number;
 }
+
+/** A monotonic millisecond clock (the tail's age bound must not follow steps of the wall clock). */
+const monotonicMs = (): number => performance.now();
 
 export class RecordTail {
   readonly #limits: TailLimits;
+  readonly #now: () => number;
   #records: StoredRecord[] = [];
+  /** When each entry of #records was pushed (`#now()`), index for index. */
+  #pushedAt: number[] = [];
   /** Index of the first live entry in #records (evicted entries before it are compacted lazily). */
   #start = 0;
   #bytes = 0;
 
-  constructor(limits: TailLimits) {
+  constructor(limits: TailLimits, now: () => number = monotonicMs) {
     this.#limits = limits;
+    this.#now = now;
   }
 
   get size(): number {
@@ -38,13 +50,16 @@ export class RecordTail {
   }
 
   push(batch: readonly StoredRecord[]): void {
+    const now = this.#now();
     for (const r of batch) {
       const last = this.#records[this.#records.length - 1];
       if (last !== undefined && this.size > 0 && r.seq !== last.seq + 1) this.clear(); // never a hole
       this.#records.push(r);
+      this.#pushedAt.push(now);
       this.#bytes += r.size;
     }
-    while (this.size > this.#limits.maxRecords || (this.#bytes > this.#limits.maxBytes && this.size > 1)) this.#evictOne();
+    const { maxRecords, maxBytes, maxAgeMs } = this.#limits;
+    while (this.size > maxRecords || (this.#bytes > maxBytes && this.size > 1) || this.#pushedAt[this.#start]! < now - maxAgeMs) this.#evictOne();
     this.#compact();
   }
 
@@ -63,6 +78,7 @@ export class RecordTail {
 
   clear(): void {
     this.#records = [];
+    this.#pushedAt = [];
     this.#start = 0;
     this.#bytes = 0;
   }
@@ -77,6 +93,7 @@ export class RecordTail {
   #compact(): void {
     if (this.#start > 1024 && this.#start * 2 > this.#records.length) {
       this.#records = this.#records.slice(this.#start);
+      this.#pushedAt = this.#pushedAt.slice(this.#start);
       this.#start = 0;
     }
   }

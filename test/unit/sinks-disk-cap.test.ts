@@ -8,12 +8,13 @@ import Database from 'better-sqlite3';
 import type { AcquisitionRecord, EventRecord, JournalRecord } from '../../src/core/types.js';
 import { Journal } from '../../src/journal/index.js';
 import { MAX_HELD } from '../../src/journal/disk-cap.js';
+import type { TailLimits } from '../../src/journal/tail.js';
 
 const CAP = 256 * 1024;
 const dirs: string[] = [];
 const journals: Journal[] = [];
 
-function open(policy: 'stop' | 'drop_oldest', tail?: { maxRecords: number; maxBytes: number }): Journal {
+function open(policy: 'stop' | 'drop_oldest', tail?: TailLimits): Journal {
   const dir = mkdtempSync(join(tmpdir(), 'tg-cap-'));
   dirs.push(dir);
   const j = Journal.open({
@@ -202,7 +203,7 @@ describe('journal size cap', () => {
 
   it('entries never serves a record the cap deleted, though the in-memory tail still held it', async () => {
     // A tail large enough to hold every record committed here: whatever the cap deletes was in it.
-    const j = open('drop_oldest', { maxRecords: 1_000_000, maxBytes: 1 << 30 });
+    const j = open('drop_oldest', { maxRecords: 1_000_000, maxBytes: 1 << 30, maxAgeMs: 3_600_000 });
     j.cursor('platform');
     const seen: number[] = [];
     j.onCommit((rs) => seen.push(...rs.map((r) => r.seq)));

@@ -260,7 +260,7 @@ describe('SinkRunner and the journal\'s in-memory tail', () => {
   }
 
   it('a sink that fell behind the tail reads from SQLite and catches up with nothing lost and nothing repeated', async () => {
-    const j = openJournal(undefined, { tail: { maxRecords: 10, maxBytes: 1 << 20 } });
+    const j = openJournal(undefined, { tail: { maxRecords: 10, maxBytes: 1 << 20, maxAgeMs: 60_000 } });
     const committed = committedObjects(j);
     const range = vi.spyOn(JournalQueries.prototype, 'range');
     try {

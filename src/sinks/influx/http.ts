@@ -15,7 +15,6 @@
  *   backoff is the only one). These two requests are all the sink needs.
  */
 import http from 'node:http';
-import https from 'node:https';
 import { timerMs } from '../../core/clock.js';
 
 /** The most of an HTTP answer kept (InfluxDB answers a write with nothing, or an error text). */
@@ -57,9 +56,10 @@ export class InfluxHttp {
     this.#base = url;
     this.#o = o;
     this.#auth = username !== undefined || password !== undefined ? `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}` : undefined;
-    const secure = url.protocol === 'https:';
-    this.#agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 2 }) : new http.Agent({ keepAlive: true, maxSockets: 2 });
-    this.#request = secure ? https.request : http.request;
+    // node:https (and TLS with it, about 1 MiB resident) is loaded only for an https:// InfluxDB.
+    const transport = url.protocol === 'https:' ? process.getBuiltinModule('node:https') : http;
+    this.#agent = new transport.Agent({ keepAlive: true, maxSockets: 2 });
+    this.#request = transport.request;
   }
 
   write(lines: string, signal: AbortSignal): Promise<void> {

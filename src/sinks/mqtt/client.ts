@@ -2,7 +2,9 @@
  * An MQTT.js client for an mqtt:// or mqtts:// broker, made without MQTT.js's `connect()`: that
  * function loads every transport it knows (WebSocket with `ws`, SOCKS, TLS, ...) on its first
  * call, about 2.5 MiB of resident memory for transports a gateway never uses. Here the client
- * class gets a stream builder that opens a TCP or TLS socket itself.
+ * class alone is loaded (`mqtt/lib/client`, not the package's index, which bundles `connect()`
+ * and its transports in), and it gets a stream builder that opens a TCP or TLS socket itself;
+ * Node's TLS is loaded only for a TLS connection.
  *
  * Contract:
  * - `openMqttClient(url, options)` loads MQTT.js on its first call (a process without MQTT never
@@ -18,7 +20,6 @@
  *   proxies (MQTTJS_SOCKS_PROXY), Unix sockets.
  */
 import { createConnection, isIP } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import type { IClientOptions, IStream, MqttClient } from 'mqtt';
 
 export async function openMqttClient(url: string, options: IClientOptions): Promise<MqttClient> {
@@ -30,10 +31,19 @@ export async function openMqttClient(url: string, options: IClientOptions): Prom
   const fromUrl: IClientOptions = {};
   if (broker.username && options.username === undefined) fromUrl.username = decodeURIComponent(broker.username);
   if (broker.password && options.password === undefined) fromUrl.password = Buffer.from(decodeURIComponent(broker.password));
-  // The default export (MQTT.js's module.exports, a CommonJS module): a bundled build's import of a
-  // CommonJS module has no named exports, only this.
-  const { default: mqtt } = await import('mqtt');
-  return new mqtt.MqttClient((client) => (secure ? tlsStream(client, host, port, options) : tcpStream(host, port)), { ...options, ...fromUrl });
+  // MQTT.js on Node's own streams, not on its copies of readable-stream (a port of them): the
+  // bundle (scripts/build.mjs) leaves those copies out, and this makes an unbundled run (tests,
+  // `npm start`) run the same streams. readable-stream reads the setting when it is loaded.
+  process.env.READABLE_STREAM ??= 'disable';
+  // The class is the `default` of a CommonJS module: Node's loader and the bundle give that
+  // module's exports as the default export, Vitest's loader (which honours __esModule) the class.
+  const { default: cjs } = await import('mqtt/lib/client');
+  type Client = typeof cjs.default;
+  const loaded = cjs as Client | typeof cjs;
+  const Client: Client = typeof loaded === 'function' ? loaded : loaded.default;
+  const tls = secure ? await import('node:tls') : undefined;
+  const stream = (client: MqttClient): IStream => (tls ? tlsStream(tls.connect, client, host, port, options) : tcpStream(host, port));
+  return new Client(stream, { ...options, ...fromUrl });
 }
 
 function tcpStream(host: string, port: number): IStream {
@@ -42,7 +52,7 @@ function tcpStream(host: string, port: number): IStream {
   return socket;
 }
 
-function tlsStream(client: MqttClient, host: string, port: number, o: IClientOptions): IStream {
+function tlsStream(tlsConnect: typeof import('node:tls').connect, client: MqttClient, host: string, port: number, o: IClientOptions): IStream {
   const verify = o.rejectUnauthorized !== false;
   const socket = tlsConnect({
     host,
