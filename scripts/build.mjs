@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // `npm run build`: the tree an installed copy runs (the container image, a systemd unit), dist/.
 //
-// One esbuild bundle of src/cli.ts with its dependencies, split at the dynamic imports (each
-// command, the simulator host, the MQTT client, the pilot load only when used): a process loads a
+// esbuild bundles, CommonJS: dist/src/cli.js (the command line) and one bundle per command,
+// dist/src/cli/<command>.js, which cli.js requires when that command runs, so a process loads a
 // few files instead of ~850 modules, and the module loader's per-file state, the unused half of the
-// libraries and their comments never reach the heap (the idle gateway's RSS fell by 6-9 MiB; the
-// README's "How it fits together" has the figures). Whitespace and syntax are minified, names are
-// not, so stack traces stay readable (source maps are written next to the chunks, for
-// `node --enable-source-maps`). Type checking is `npm run typecheck`'s job.
+// libraries and their comments never reach the heap; the gateway never loads the pilot's or
+// export's code. CommonJS because Node's ES module loader alone holds about 3 MB in every process
+// that uses it, and a bundle needs nothing of it (README, "How it fits together", has the figures).
+// Whitespace and syntax are minified, names are not, so stack traces stay readable (source maps
+// are written next to the bundles, for `node --enable-source-maps`). Type checking is
+// `npm run typecheck`'s job.
 //
 // Left outside the bundle: native addons (they find their compiled .node file relative to their own
 // package) and the optional native PostgreSQL client; they resolve from node_modules at run time.

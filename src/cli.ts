@@ -3,7 +3,8 @@ import { VERSION } from './version.js';
 
 // The command table. Each command's module is imported when it runs: the gateway process never
 // loads the code of verify, export or the schema generator, nor they the gateway's, and --help
-// loads none of them.
+// loads none of them. The build (scripts/build.mjs) makes each `./cli/<command>.js` imported here
+// a bundle of its own, found by that path.
 
 const CONFIG: OptionSpec = { type: 'string', short: 'c', arg: 'FILE', help: 'the configuration file (default: $TRAVELGATE_CONFIG)' };
 const ENV_FILE: OptionSpec = {

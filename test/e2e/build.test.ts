@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -67,4 +67,22 @@ describe('the compiled build that the Dockerfile runs', () => {
     const down = await run(process.execPath, ['dist/src/cli.js', 'health'], { env: { ...process.env, ...env } }).catch((e: { code: number; stderr: string }) => e);
     expect(down).toMatchObject({ code: 1, stderr: expect.stringMatching(/^unhealthy: http:\/\/127\.0\.0\.1:\d+\/healthz: /) });
   }, 300_000);
+
+  it('the gateway\'s bundle loads nothing it may not use: no ES module loader, HTTP/2, HTTPS, TLS or DNS, no schema compiler, no readable-stream', async () => {
+    // The bundle `run` requires, evaluated as it is at start, without starting a gateway (the build
+    // is the one the test above made).
+    const probe = "require('./dist/src/cli/run.js'); process.stdout.write(JSON.stringify({ builtins: process.moduleLoadList, files: Object.keys(require.cache) }))";
+    const { stdout } = await run(process.execPath, ['-e', probe]);
+    const { builtins, files } = JSON.parse(stdout) as { builtins: string[]; files: string[] };
+    expect(builtins).toContain('NativeModule http'); // what the API does use
+    for (const unused of ['http2', 'https', 'tls', 'dns', 'internal/modules/esm/module_job']) expect(builtins).not.toContain(`NativeModule ${unused}`);
+    expect(files.filter((f) => /node_modules[/\\](ajv|fast-json-stringify|light-my-request|@fastify[/\\]ajv-compiler)[/\\]/.test(f))).toEqual([]);
+    expect(files.some((f) => f.endsWith(join('dist', 'src', 'cli', 'run.js')))).toBe(true);
+    // Nor is it in the bundle's text: its source map names every module bundled.
+    const { sources } = JSON.parse(readFileSync('dist/src/cli/run.js.map', 'utf8')) as { sources: string[] };
+    expect(sources.some((s) => s.includes('node_modules/fastify/'))).toBe(true);
+    // (Fastify's error serializer is fast-json-stringify's serializer.js alone, which it does use.)
+    const unused = /node_modules\/(.*\/)?(readable-stream|ajv|light-my-request)\/|fast-json-stringify\/index\.js|node_modules\/zod\/v4\/locales\/(?!en\.js)/;
+    expect(sources.filter((s) => unused.test(s))).toEqual([]);
+  });
 });
