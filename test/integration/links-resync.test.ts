@@ -99,6 +99,59 @@ describe('Modbus TCP resynchronises after one bad reply (real socket)', () => {
   });
 });
 
+describe('Modbus TCP reply timeouts and aborts (real socket)', () => {
+  /** Answers unit 1; unit 2 never answers. */
+  async function unitOneServer(): Promise<number> {
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+      onRequests('tcp', socket, (req: ReadRequest) => {
+        if (req.unit === 1) socket.write(replyFrame('tcp', req));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }));
+    return (server.address() as { port: number }).port;
+  }
+  const elapsedMs = async (p: Promise<unknown>) => {
+    const t0 = performance.now();
+    const code = await failure(p);
+    return { code, ms: performance.now() - t0 };
+  };
+
+  it('a short timeout after a long one ends on its own deadline, not the earlier request\'s', async () => {
+    const link = tcpLink(await unitOneServer());
+    await link.waitConnected(5000);
+    // The link's one reply timer is set for this request's 30 s deadline...
+    expect((await link.exclusive((io) => io.readRegisters(1, 3, 0, 2, 30_000))).registers).toEqual(goodRegisters(2));
+    // ...and a silent unit's 200 ms must still end in about 200 ms (30 s would fail the test's own timeout).
+    const silent = await elapsedMs(link.exclusive((io) => io.readRegisters(2, 3, 0, 2, 200)));
+    expect(silent.code).toBe('TG_LINK_TIMEOUT');
+    expect(silent.ms).toBeGreaterThanOrEqual(190);
+    expect(silent.ms).toBeLessThan(10_000);
+  }, 20_000);
+
+  it('a request in flight fails with TG_ABORTED when its signal aborts, and the next one is answered', async () => {
+    const link = tcpLink(await unitOneServer());
+    await link.waitConnected(5000);
+    const ac = new AbortController();
+    const waiting = elapsedMs(link.exclusive((io) => io.readRegisters(2, 3, 0, 2, 30_000, ac.signal), ac.signal));
+    setTimeout(() => ac.abort(), 100);
+    const aborted = await waiting;
+    expect(aborted.code).toBe('TG_ABORTED');
+    expect(aborted.ms).toBeLessThan(10_000);
+    // Aborted before it started: refused at once.
+    expect(await failure(link.exclusive((io) => io.readRegisters(1, 3, 0, 2, 1000, ac.signal)))).toBe('TG_ABORTED');
+    await link.waitConnected(5000);
+    expect((await link.exclusive((io) => io.readRegisters(1, 3, 0, 2, 4000))).registers).toEqual(goodRegisters(2));
+  }, 20_000);
+});
+
 describe('Modbus RTU frames a reply behind noise by its CRC', () => {
   it('a torn frame start before the reply does not hide the reply', () => {
     const [ours, device] = duplexPair();

@@ -48,7 +48,16 @@ export class ModbusLink implements RegisterLink {
 
   private state: LinkState = 'down';
   private session: ModbusSession | undefined;
-  private inflight: ((err: Error) => void) | undefined;
+  private inflight: InFlight | undefined;
+  /**
+   * One timer for every transaction's reply timeout, set for the earliest deadline it must catch
+   * and re-armed from there for the one in flight: not a setTimeout and a clearTimeout per
+   * request, which at hundreds of requests a second were a visible share of the CPU.
+   */
+  private replyTimer: NodeJS.Timeout | undefined;
+  private replyTimerAt = Infinity;
+  /** Signals this link listens to for an abort: one listener per signal, not one per request. */
+  private readonly abortListened = new WeakSet<AbortSignal>();
   private connectWaiters: (() => void)[] = [];
   private readonly lock = new Lock();
   private readonly backoff: Backoff;
@@ -78,6 +87,8 @@ export class ModbusLink implements RegisterLink {
     this.stopping.abort(new TgError('TG_ABORTED', 'link closed'));
     this.session?.destroy();
     await this.loop;
+    clearTimeout(this.replyTimer);
+    this.replyTimer = undefined;
     this.state = 'closed';
   }
 
@@ -187,28 +198,32 @@ export class ModbusLink implements RegisterLink {
     if (this.state !== 'connected' && this.resyncing) await this.waitResync(timeoutMs, signal);
     const session = this.session;
     if (this.state !== 'connected' || !session) throw new TgError('TG_LINK_DOWN', this.opts.transport.address());
+    if (signal?.aborted) throw new TgError('TG_ABORTED');
     const clock = this.opts.clock;
     return new Promise<RegisterReadResult>((resolve, reject) => {
       let settled = false;
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (this.inflight === fail) this.inflight = undefined;
+        if (this.inflight === transaction) this.inflight = undefined;
         fn();
       };
       const fail = (err: Error) => finish(() => reject(err));
-      const onAbort = () => fail(new TgError('TG_ABORTED'));
-      const timer = setTimeout(() => {
-        const noise = session.noise();
-        const where = `${this.opts.transport.address()}`;
-        // Bytes came, but no frame: the unit (or the line) is garbling, not silent.
-        if (noise > 0) fail(new TgError('TG_PARSE_ERROR', `unit ${unit}: no valid reply within ${timeoutMs} ms on ${where} (${noise} bytes that are not a Modbus frame)`));
-        else fail(new TgError('TG_LINK_TIMEOUT', `unit ${unit}: no reply within ${timeoutMs} ms on ${where}`));
-      }, timerMs(timeoutMs));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.inflight = fail;
+      const transaction: InFlight = {
+        fail,
+        deadline: performance.now() + timeoutMs,
+        signal,
+        timedOut: () => {
+          const noise = session.noise();
+          const where = `${this.opts.transport.address()}`;
+          // Bytes came, but no frame: the unit (or the line) is garbling, not silent.
+          if (noise > 0) fail(new TgError('TG_PARSE_ERROR', `unit ${unit}: no valid reply within ${timeoutMs} ms on ${where} (${noise} bytes that are not a Modbus frame)`));
+          else fail(new TgError('TG_LINK_TIMEOUT', `unit ${unit}: no reply within ${timeoutMs} ms on ${where}`));
+        },
+      };
+      this.inflight = transaction;
+      this.armReplyTimer(transaction.deadline);
+      if (signal) this.listenForAbort(signal);
       const sentAt = clock.now();
       // modbus-serial's own timeout stays off (null): this promise owns the timeout, and a reply
       // arriving after it calls back into a settled promise, which ignores it.
@@ -226,6 +241,36 @@ export class ModbusLink implements RegisterLink {
         fail(new TgError('TG_LINK_CLOSED', err instanceof Error ? err.message : String(err)));
       }
     });
+  }
+
+  /** Makes sure the reply timer fires by `deadline` (performance.now() ms). */
+  private armReplyTimer(deadline: number): void {
+    if (this.replyTimer !== undefined && this.replyTimerAt <= deadline) return; // it fires in time, and re-arms then
+    clearTimeout(this.replyTimer);
+    this.replyTimerAt = deadline;
+    this.replyTimer = setTimeout(this.onReplyTimer, timerMs(deadline - performance.now()));
+  }
+
+  /** The transaction in flight, if any, times out when its deadline has come, else the timer waits on. */
+  private readonly onReplyTimer = (): void => {
+    this.replyTimer = undefined;
+    const transaction = this.inflight;
+    if (!transaction) return;
+    if (performance.now() >= transaction.deadline) transaction.timedOut();
+    else this.armReplyTimer(transaction.deadline);
+  };
+
+  private listenForAbort(signal: AbortSignal): void {
+    if (this.abortListened.has(signal)) return;
+    this.abortListened.add(signal);
+    signal.addEventListener(
+      'abort',
+      () => {
+        const transaction = this.inflight;
+        if (transaction?.signal === signal) transaction.fail(new TgError('TG_ABORTED'));
+      },
+      { once: true },
+    );
   }
 
   /** Drops `session` to find the frame boundary again on a new connection (see the class comment). */
@@ -310,8 +355,18 @@ export class ModbusLink implements RegisterLink {
     this.session = undefined;
     this.state = 'down';
     session.destroy();
-    this.inflight?.(new TgError('TG_LINK_CLOSED', reason));
+    this.inflight?.fail(new TgError('TG_LINK_CLOSED', reason));
   }
+}
+
+/** A transaction waiting for its reply. */
+interface InFlight {
+  fail(err: Error): void;
+  /** Fails it as a timeout (TG_LINK_TIMEOUT, or TG_PARSE_ERROR when only noise came). */
+  timedOut(): void;
+  /** performance.now() ms by which the reply must have come. */
+  deadline: number;
+  signal: AbortSignal | undefined;
 }
 
 /** Maps modbus-serial's errors onto the catalogue. */
