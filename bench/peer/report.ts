@@ -23,7 +23,7 @@ export interface PeerResults {
   idleRss: IdleRss;
   /** Seconds after the idle gateway's first record at which `idleRss.settled` was read. */
   idleSettleSeconds: number;
-  /** Idle Node processes for scale: plain, and with the tsx loader both peers run under. */
+  /** Idle Node processes for scale: plain, and with the gateway's deployed Node options. */
   nodeRssBytes: { plain: number; withOptions: number };
   nodeOptions: string[];
 }
