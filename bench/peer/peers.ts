@@ -135,8 +135,8 @@ export async function idleGatewayRss(servers: BenchServers, settleSeconds: numbe
         200,
       );
       await new Promise((r) => setTimeout(r, settleSeconds * 1000));
-      const settled = rssBytes(gateway.pid);
-      return { settled, startPeak: Math.max(rss.stop(), settled) };
+      const startPeak = rss.stop(); // its last sample is the settled one
+      return { settled: rss.last, startPeak };
     } finally {
       rss.stop();
       await gateway.stop(STOP_GRACE_MS);
