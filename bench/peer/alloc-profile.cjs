@@ -8,6 +8,8 @@
 // the short-lived garbage that costs the young generation's collections). Writes
 // ALLOC_PROFILE_DIR (default the working directory)/alloc-<pid>.heapprofile, which Chrome
 // DevTools opens (Memory, Load) as a bottom-up and top-down view by allocating function.
+// ALLOC_PROFILE_YOUNG_GARBAGE=0 leaves out what young-generation collections freed: what remains
+// is what survived them, i.e. what was promoted to the old generation (and what it cost to copy).
 'use strict';
 const { Session } = require('node:inspector');
 const { writeFileSync } = require('node:fs');
@@ -23,7 +25,7 @@ const post = (method, params) => new Promise((resolve, reject) => session.post(m
 setTimeout(async () => {
   try {
     await post('HeapProfiler.enable');
-    await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+    await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMinorGC: process.env.ALLOC_PROFILE_YOUNG_GARBAGE !== '0', includeObjectsCollectedByMajorGC: true });
     await new Promise((resolve) => setTimeout(resolve, span).unref());
     const { profile } = await post('HeapProfiler.stopSampling');
     writeFileSync(out, JSON.stringify(profile));

@@ -32,20 +32,21 @@ export function deployedNodeOptions(): string[] {
 
 /**
  * Builds the bundle; `node <these> run --config FILE` then runs the gateway as deployed, with
- * `extraFlags` after the unit's options so that they win (a profile, a V8 flag to try).
+ * `extraFlags` after the unit's options so that they win (a profile, a V8 flag to try). With
+ * `prebuiltCli` (another build's dist/src/cli.js, for an A/B against it) nothing is built.
  */
-export function buildDeployedGateway(extraFlags: readonly string[] = []): string[] {
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  return [...deployedNodeOptions(), ...extraFlags, join(ROOT, 'dist', 'src', 'cli.js')];
+export function buildDeployedGateway(extraFlags: readonly string[] = [], prebuiltCli?: string): string[] {
+  if (prebuiltCli === undefined) execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  return [...deployedNodeOptions(), ...extraFlags, prebuiltCli ?? join(ROOT, 'dist', 'src', 'cli.js')];
 }
 
-export function preparePeers(gatewayFlags: readonly string[] = []): PeerCommands {
-  const gateway = buildDeployedGateway(gatewayFlags);
+export function preparePeers(gatewayFlags: readonly string[] = [], bareFlags: readonly string[] = [], prebuiltCli?: string): PeerCommands {
+  const gateway = buildDeployedGateway(gatewayFlags, prebuiltCli);
   const out = join(ROOT, '.scratch-bench');
   mkdirSync(out, { recursive: true });
   const source = readFileSync(join(ROOT, 'bench', 'peer', 'bare-loop.ts'), 'utf8');
   const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
   const bareLoop = join(out, 'bare-loop.mjs');
   writeFileSync(bareLoop, js);
-  return { gateway, bareLoop: [bareLoop], nodeOptions: deployedNodeOptions() };
+  return { gateway, bareLoop: [...bareFlags, bareLoop], nodeOptions: deployedNodeOptions() };
 }

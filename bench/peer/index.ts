@@ -23,7 +23,7 @@ const say = (text: string) => process.stderr.write(`bench peer: ${text}\n`);
 export async function benchPeer(argv: readonly string[] = process.argv.slice(2)): Promise<BenchResult[]> {
   const options = parsePeerOptions(argv, process.env);
   say('building the gateway and the bare loop…');
-  const commands = preparePeers(options.gatewayFlags);
+  const commands = preparePeers(options.gatewayFlags, options.bareFlags, options.gatewayCli);
   const results = await withServers(async (servers) => {
     const workloads: WorkloadResult[] = [];
     for (const workload of options.workloads) {

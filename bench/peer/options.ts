@@ -10,6 +10,9 @@
  *   --workload W1[,W2]  run only these workloads (PEER_WORKLOADS)
  *   PEER_GATEWAY_FLAGS  more Node flags for the gateway, after the deployed ones (so they win): e.g.
  *                       "--cpu-prof --cpu-prof-dir=/tmp/prof" (Node refuses it in NODE_OPTIONS)
+ *   PEER_BARE_FLAGS     the same for the bare loop, to profile the baseline the same way
+ *   PEER_GATEWAY_CLI    run this prebuilt dist/src/cli.js instead of building the checkout (an A/B
+ *                       against another commit's build: `git worktree add`, `npm run build` there)
  */
 import { WORKLOAD_NAMES, workload, type Workload, type WorkloadName } from './workloads.js';
 
@@ -20,6 +23,10 @@ export interface PeerOptions {
   idleSettleSeconds: number;
   /** Node flags the gateway runs with after the deployed ones, so they win (profiling, experiments). */
   gatewayFlags: string[];
+  /** Node flags the bare loop runs with (the same experiments on the baseline). */
+  bareFlags: string[];
+  /** A prebuilt gateway CLI to run instead of building this checkout. */
+  gatewayCli: string | undefined;
 }
 
 const DEFAULT_WINDOW: Record<WorkloadName, number> = { W1: 60, W2: 120 };
@@ -43,6 +50,8 @@ function seconds(what: string, text: string | undefined, fallback: number): numb
   return n;
 }
 
+const words = (text: string | undefined): string[] => (text ?? '').split(/\s+/).filter(Boolean);
+
 export function parsePeerOptions(argv: readonly string[], env: NodeJS.ProcessEnv): PeerOptions {
   const both = flag(argv, 'seconds') ?? env.PEER_SECONDS;
   const windowOf = (name: WorkloadName): number => {
@@ -60,6 +69,8 @@ export function parsePeerOptions(argv: readonly string[], env: NodeJS.ProcessEnv
     workloads: WORKLOAD_NAMES.filter((n) => chosen.includes(n)).map((n) => workload(n, windowOf(n))),
     warmupSeconds: seconds('the warm-up', flag(argv, 'warmup') ?? env.PEER_WARMUP_SECONDS, DEFAULT_WARMUP_SECONDS),
     idleSettleSeconds: IDLE_SETTLE_SECONDS,
-    gatewayFlags: (env.PEER_GATEWAY_FLAGS ?? '').split(/\s+/).filter(Boolean),
+    gatewayFlags: words(env.PEER_GATEWAY_FLAGS),
+    bareFlags: words(env.PEER_BARE_FLAGS),
+    gatewayCli: env.PEER_GATEWAY_CLI || undefined,
   };
 }
