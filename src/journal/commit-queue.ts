@@ -78,7 +78,7 @@ export interface CommitQueueOptions {
 
 export class CommitQueue {
   readonly #o: CommitQueueOptions;
-  readonly #insertAll: (rows: Row[]) => void;
+  readonly #insert: (seq: number, kind: number, time: number, device: string | null, body: string, hash: Buffer) => void;
   #queue: Pending[] = [];
   #timer: (() => void) | undefined; // cancels the scheduled commit
   #committing = false;
@@ -96,8 +96,8 @@ export class CommitQueue {
     this.#lastSeq = o.lastSeq;
     this.#records = o.records;
     const insert = o.db.prepare('INSERT INTO records (seq, kind, time, device, body, hash) VALUES (?, ?, ?, ?, ?, ?)');
-    this.#insertAll = (rows) => {
-      for (const row of rows) insert.run(row);
+    this.#insert = (seq, kind, time, device, body, hash) => {
+      insert.run(seq, kind, time, device, body, hash);
     };
     const tx = o.db.transaction((fn: () => void) => fn());
     this.#transaction = (fn) => tx.immediate(fn);
@@ -223,7 +223,14 @@ export class CommitQueue {
         afters = [];
         emptyWorks = [];
         seq = this.#lastSeq;
-        const rows: Row[] = [];
+        // Rows go in as soon as they are linked: what only the row needs (the digest, the short
+        // body) is then garbage before the next young-generation collection, instead of being
+        // held, copied and promoted with the whole batch. A batch with `commitWith` work inserts
+        // its rows after all the work, so that the work (the disk cap's deletes) never sees rows
+        // of the batch it belongs to.
+        const deferred: Row[] | undefined = batch.some((p) => p.work !== undefined) ? [] : undefined;
+        const insert = (seq: number, kind: number, time: number, device: string | null, body: string, hash: Buffer) =>
+          deferred ? deferred.push([seq, kind, time, device, body, hash]) : this.#insert(seq, kind, time, device, body, hash);
         for (const p of batch) {
           let linked: LinkedRecord;
           try {
@@ -252,15 +259,16 @@ export class CommitQueue {
           const { record, body, digest } = linked;
           if (record.kind === 'acquisition') {
             const stored = this.#o.bodies.compact(body, record.device, record.prevHash, seq, record.time);
-            rows.push([seq, KIND_CODE.acquisition, record.time, record.device, stored, digest]);
+            insert(seq, KIND_CODE.acquisition, record.time, record.device, stored, digest);
           } else {
             const device = record.kind === 'reading' ? null : (record.event.device ?? null);
-            rows.push([seq, KIND_CODE[record.kind === 'reading' ? 'acquisition' : record.kind], record.time, device, body, digest]);
+            insert(seq, KIND_CODE[record.kind === 'reading' ? 'acquisition' : record.kind], record.time, device, body, digest);
           }
-          records.push(new StoredRecord(seq, record.kind === 'reading' ? 'acquisition' : record.kind, record.time, body, record.hash, record));
+          const bytes = Buffer.from(body, 'utf8'); // kept as bytes: see StoredRecord's constructor
+          records.push(new StoredRecord(seq, record.kind === 'reading' ? 'acquisition' : record.kind, record.time, bytes, record.hash, record));
           owners.push(p);
         }
-        this.#insertAll(rows);
+        if (deferred) for (const [s, k, t, d, b, h] of deferred) this.#insert(s, k, t, d, b, h);
       };
       try {
         this.#transaction(link);
@@ -268,9 +276,10 @@ export class CommitQueue {
         chain.reset(startHead);
         const err = asJournalError(cause);
         this.#stats.failedBatches += 1;
-        this.#o.log.error({ err, firstSeq: this.#lastSeq + 1, size: owners.length }, 'journal commit failed; batch rejected');
-        for (const p of owners) p.reject(err);
-        for (const p of emptyWorks) p.reject(err);
+        this.#o.log.error({ err, firstSeq: this.#lastSeq + 1, size: batch.length }, 'journal commit failed; batch rejected');
+        // Every entry, linked or not yet when the insert failed; one already rejected alone keeps
+        // its own error (a promise settles once).
+        for (const p of batch) p.reject(err);
         return err;
       }
       for (const after of afters) {

@@ -34,7 +34,16 @@ const SHORT_ENDINGS = ['"clock":"yes"}', '"clock":"no"}', '"clock":"unknown"}'] 
 
 /** Whether a stored body is the short form (see the contract). */
 export function isShortBody(stored: string): boolean {
-  for (const ending of SHORT_ENDINGS) if (stored.endsWith(ending)) return true;
+  return stored.endsWith('}') && endsAtClock(stored, stored.length - 1);
+}
+
+/** The short endings without their closing brace. */
+const CLOCK_ENDINGS = SHORT_ENDINGS.map((e) => e.slice(0, -1));
+
+/** Whether `text` up to `end` ends with a clock value (so `text.slice(0, end) + '}'` is a short
+ *  body): read in place, no cut copy made to ask. */
+function endsAtClock(text: string, end: number): boolean {
+  for (const ending of CLOCK_ENDINGS) if (text.endsWith(ending, end)) return true;
   return false;
 }
 
@@ -65,8 +74,7 @@ export class AcquisitionBodies {
       if (!body.startsWith(piece, at)) return body;
       at += piece.length;
     }
-    const short = `${body.slice(0, start)}}`;
-    return isShortBody(short) ? short : body;
+    return endsAtClock(body, start) ? `${body.slice(0, start)}}` : body;
   }
 
   /** The canonical body of a short stored one: its envelope put back (device, seq and time from

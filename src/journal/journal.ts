@@ -273,12 +273,13 @@ export class Journal {
 
   /**
    * Registers a sink's encoding: it runs on every record at commit, while the record's object is
-   * in memory, and the result stays with the record in the tail. Returns the function that gives
-   * a committed record's encoding (made at commit, or now for a record read back from SQLite).
+   * in memory, and the result stays with the record in the tail, as UTF-8 bytes (like the body:
+   * outside the V8 heap). Returns the function that gives a committed record's encoding (made at
+   * commit, or now, as text, for a record read back from SQLite).
    */
-  addEncoder(encode: (r: JournalRecord) => string): (r: CommittedRecord) => string {
+  addEncoder(encode: (r: JournalRecord) => string): (r: CommittedRecord) => string | Buffer {
     const slot = this.#encoders.push(encode) - 1;
-    return (r) => (r as { encoded?: (string | undefined)[] }).encoded?.[slot] ?? encode(r.record);
+    return (r) => (r as { encoded?: (Buffer | undefined)[] }).encoded?.[slot] ?? encode(r.record);
   }
 
   /** Acquisition records newest first (by time for one device, by seq across devices). */
@@ -395,9 +396,9 @@ export class Journal {
 }
 
 /** An encoder's output, or undefined when it threw (the sink encodes again and meets the error itself). */
-function tryEncode(encode: (r: JournalRecord) => string, record: JournalRecord): string | undefined {
+function tryEncode(encode: (r: JournalRecord) => string, record: JournalRecord): Buffer | undefined {
   try {
-    return encode(record);
+    return Buffer.from(encode(record), 'utf8');
   } catch {
     return undefined;
   }

@@ -14,6 +14,12 @@ export interface CommittedRecord {
   readonly kind: RecordKind;
   /** UTC ms. */
   readonly time: number;
+  /** The canonical body (what was hashed). */
+  readonly body: string;
+  /** The same body as UTF-8, when the record keeps it so (committed records in the tail). */
+  readonly bodyBytes?: Buffer | undefined;
+  /** SHA-256 of `body`, lowercase hex. */
+  readonly hash: string;
   /** `{"hash":"…",` + the canonical body: what export writes and the platform receives. */
   readonly json: string;
   readonly record: JournalRecord;
@@ -27,19 +33,41 @@ export function kindOfCode(code: number): RecordKind {
 
 export class StoredRecord implements CommittedRecord {
   #record: JournalRecord | undefined;
-  /** What the journal's encoders made of the record at commit, by encoder slot. */
-  encoded: (string | undefined)[] | undefined;
+  /** The canonical body, as text or as UTF-8 bytes (how the journal keeps what it committed). */
+  #text: string | undefined;
+  #bytes: Buffer | undefined;
+  #size: number | undefined;
+  /** What the journal's encoders made of the record at commit, by encoder slot, as UTF-8. */
+  encoded: (Buffer | undefined)[] | undefined;
 
   constructor(
     readonly seq: number,
     readonly kind: RecordKind,
     readonly time: number,
-    /** The canonical body without the hash (what was hashed). */
-    readonly body: string,
+    /**
+     * The canonical body without the hash (what was hashed). The journal hands over what it
+     * commits as bytes, outside the V8 heap: the tail keeps a record for a second or more, and a
+     * kilobyte of text per record would be copied by young-generation collections (a commit of
+     * a few hundred records allocates more than the young generation holds), promoted, and die
+     * old; the text made for the hash is garbage before the next collection instead.
+     */
+    body: string | Buffer,
     readonly hash: string,
     record?: JournalRecord,
   ) {
+    if (typeof body === 'string') this.#text = body;
+    else this.#bytes = body;
     this.#record = record;
+  }
+
+  /** The canonical body without the hash (what was hashed). */
+  get body(): string {
+    return this.#text ?? this.#bytes!.toString('utf8');
+  }
+
+  /** The body as UTF-8 when it is kept so (what the MQTT sink copies as it is). */
+  get bodyBytes(): Buffer | undefined {
+    return this.#bytes;
   }
 
   get json(): string {
@@ -53,17 +81,20 @@ export class StoredRecord implements CommittedRecord {
 
   /**
    * Drops the object (the journal calls it once the commit's listeners ran). What stays in the
-   * tail is the bytes: strings without pointers, so a second of records costs the collector
-   * almost nothing to keep, where their object graphs would be promoted and die old.
+   * tail is the bytes and the hash: no object graph for the collector to walk or promote.
    */
   release(): void {
     this.#record = undefined;
   }
 
-  /** Approximate memory it holds, for the tail's byte bound. */
+  /** Approximate memory it holds, for the tail's byte bound: fixed when first asked (the tail
+   *  adds it when the record comes in and takes it off when it goes). */
   get size(): number {
-    let n = 2 * this.body.length + 160;
-    for (const e of this.encoded ?? []) n += 2 * (e?.length ?? 0);
-    return n;
+    if (this.#size === undefined) {
+      let n = (this.#text !== undefined ? 2 * this.#text.length : this.#bytes!.length) + 160;
+      for (const e of this.encoded ?? []) n += e?.length ?? 0;
+      this.#size = n;
+    }
+    return this.#size;
   }
 }

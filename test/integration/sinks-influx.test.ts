@@ -67,7 +67,8 @@ async function queryMs(database: string, q: string): Promise<Record<string, unkn
 /** A record as the journal hands it to a sink. */
 function committed(record: JournalRecord): CommittedRecord {
   const kind = record.kind === 'reading' ? 'acquisition' : record.kind;
-  return { seq: record.seq, kind, time: record.time, json: JSON.stringify(record), record };
+  const { hash, ...body } = record;
+  return { seq: record.seq, kind, time: record.time, body: JSON.stringify(body), hash, json: JSON.stringify(record), record };
 }
 
 /** Every seq found in the readings/events/seals measurements (a record is one point there). */
