@@ -62,7 +62,7 @@ export const mqttSinkConfig = z
     batchSize: z.number().int().min(1).max(50_000).default(1000).describe('records handed to one delivery at most'),
     linger: duration({ max: HOUR }).default(20).describe('a partial batch is sent this long after its first record'),
     messageRecords: z.number().int().min(1).max(10_000).default(200).describe('records packed into one MQTT message at most'),
-    messageBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024).describe('approximate bytes of one MQTT message at most'),
+    messageBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024).describe('bytes of one MQTT message payload at most (a single larger record goes alone)'),
     connectTimeout: duration({ min: 1, max: HOUR }).default(10_000),
     keepalive: duration({ min: 1000, max: 65_535_000 }).default(30_000).describe('MQTT keep-alive (whole seconds, at most 65535 s)'),
     retry,

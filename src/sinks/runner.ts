@@ -33,7 +33,7 @@ import { Backoff } from '../core/backoff.js';
 import type { Logger } from '../core/logger.js';
 import type { GatewayEvent, JournalRecord } from '../core/types.js';
 import type { CommittedRecord } from '../journal/index.js';
-import { describeError, SinkError, type Rejection, type Sink, type SinkState, type SinkStatus } from './types.js';
+import { describeError, SinkError, type Encoded, type Rejection, type Sink, type SinkState, type SinkStatus } from './types.js';
 
 /** The part of the journal a runner uses. */
 export interface SinkJournal {
@@ -45,7 +45,7 @@ export interface SinkJournal {
   onCommit(listener: () => void): () => void;
   appendEvent(e: GatewayEvent): Promise<unknown>;
   /** Has `encode` run on every record at commit (Journal.addEncoder). */
-  addEncoder?(encode: (r: JournalRecord) => string): (r: CommittedRecord) => string;
+  addEncoder?(encode: (r: JournalRecord) => string): (r: CommittedRecord) => Encoded;
 }
 
 export interface SinkRunnerOptions {
@@ -82,7 +82,7 @@ export class SinkRunner {
   #pendingSince: number | undefined;
   #draining = false;
   /** The sink's encoding of a committed record (made at commit when the journal can). */
-  #encoded: ((r: CommittedRecord) => string) | undefined;
+  #encoded: ((r: CommittedRecord) => Encoded) | undefined;
 
   constructor(sink: Sink, options: SinkRunnerOptions) {
     this.sink = sink;

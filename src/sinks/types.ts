@@ -33,6 +33,9 @@ export interface Delivered {
   rejected?: Rejection[];
 }
 
+/** A sink's encoding of a record: text, or the same text as UTF-8 bytes. */
+export type Encoded = string | Buffer;
+
 export interface Sink {
   /** Stable: the journal keys the sink's cursor by it. */
   readonly name: string;
@@ -42,11 +45,12 @@ export interface Sink {
   readonly flushIntervalMs: number;
   /**
    * A sink that sends its own encoding of a record (InfluxDB: a line) has it made at commit, while
-   * the record is in memory: `encoded[i]` is `encode(batch[i].record)`.
+   * the record is in memory: `encoded[i]` is `encode(batch[i].record)`, as text or as its UTF-8
+   * bytes (what the journal keeps in its tail).
    */
   encode?(record: JournalRecord): string;
   /** Records in seq order, with their JSON (what MQTT sends) and objects made on demand. */
-  deliver(batch: readonly CommittedRecord[], signal: AbortSignal, encoded?: readonly string[]): Promise<Delivered>;
+  deliver(batch: readonly CommittedRecord[], signal: AbortSignal, encoded?: readonly Encoded[]): Promise<Delivered>;
   close(): Promise<void>;
 }
 

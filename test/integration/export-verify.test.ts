@@ -158,7 +158,7 @@ describe('export and verify against a live journal file', () => {
     for (let from = 0; from < entries.length; from += 40) {
       const batch = entries.slice(from, from + 40); // what one deliver() sees
       for (const m of packMessages(batch, { messageRecords: 16, messageBytes: 4096 }).messages) {
-        if (!m.events) messages.push({ payload: m.payload, seqs: batch.slice(m.from, m.to + 1).map((c: CommittedRecord) => c.seq) });
+        if (!m.events) messages.push({ payload: m.payload.toString('utf8'), seqs: batch.slice(m.from, m.to + 1).map((c: CommittedRecord) => c.seq) });
       }
     }
     expect(messages.some((m) => m.seqs.length > 1)).toBe(true);

@@ -62,7 +62,8 @@ export class InfluxHttp {
     this.#request = transport.request;
   }
 
-  write(lines: string, signal: AbortSignal): Promise<void> {
+  /** `lines`: line protocol, one point per line (a Buffer of UTF-8 is sent as it is). */
+  write(lines: string | Buffer, signal: AbortSignal): Promise<void> {
     const q = new URLSearchParams({ db: this.#o.database, precision: 'n' });
     if (this.#o.retentionPolicy) q.set('rp', this.#o.retentionPolicy);
     return this.#post('write', q, lines, signal).then(() => undefined);
@@ -76,11 +77,11 @@ export class InfluxHttp {
     this.#agent.destroy();
   }
 
-  #post(endpoint: string, query: URLSearchParams, body: string, signal: AbortSignal): Promise<string> {
+  #post(endpoint: string, query: URLSearchParams, body: string | Buffer, signal: AbortSignal): Promise<string> {
     const path = `${this.#base.pathname.replace(/\/$/, '')}/${endpoint}?${query}`;
     return new Promise<string>((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
-      const headers: http.OutgoingHttpHeaders = { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) };
+      const headers: http.OutgoingHttpHeaders = { 'content-type': 'text/plain; charset=utf-8', 'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length };
       if (this.#auth) headers.authorization = this.#auth;
       const req = this.#request(
         { protocol: this.#base.protocol, hostname: this.#base.hostname, port: this.#base.port, path, method: 'POST', headers, agent: this.#agent, timeout: timerMs(this.#o.timeoutMs) },

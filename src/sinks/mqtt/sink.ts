@@ -7,8 +7,8 @@
  *   is a retained `offline` status; after each connect a retained `online` status is published, and
  *   `close()` publishes `offline` itself before disconnecting (a clean DISCONNECT drops the will).
  * - `deliver(batch)` packs consecutive records into messages on the records topic — a JSON array
- *   of at most `messageRecords` records and about `messageBytes` bytes, each element the record's
- *   JSON exactly as the journal made it — and publishes them in seq order, QoS 1, with at most
+ *   of at most `messageRecords` records and `messageBytes` bytes (a larger record goes alone),
+ *   each element the record's JSON exactly as the journal made it — and publishes them in seq order, QoS 1, with at most
  *   `inflight` messages awaiting PUBACK (fewer when the broker's Receive Maximum is smaller).
  *   Dashboard events also go, one record per message, to the events topic. A record is confirmed
  *   when every message holding it is PUBACKed; `upTo` only ever covers a contiguous run of
@@ -238,16 +238,42 @@ export class MqttSink implements Sink {
 
 /** One PUBLISH: records batch[from..to] (an array on the records topic, one object on the events topic). */
 interface Message {
-  payload: string;
+  /** UTF-8, made once and handed to the socket as it is (MQTT.js writes a Buffer payload without
+   *  a copy; a string it measures and encodes, a batch's text copied twice more). */
+  payload: Buffer;
   from: number;
   to: number;
   events: boolean;
 }
 
+/** `{"hash":"` and `",`: what a record's JSON has around its hash (recordJson). */
+const HASH_OPEN = '{"hash":"';
+const HASH_CLOSE = '",';
+
+/** Bytes of a record's JSON (recordJson): its body without the opening brace, after the hash. */
+function jsonBytes(r: CommittedRecord): number {
+  return HASH_OPEN.length + r.hash.length + HASH_CLOSE.length + (r.bodyBytes?.length ?? Buffer.byteLength(r.body)) - 1;
+}
+
+/** Writes a record's JSON (recordJson) at `at` from its pieces; returns the offset after it. The
+ *  body's opening brace lands where the comma after the hash goes, and is overwritten by it. */
+function writeJson(buf: Buffer, at: number, r: CommittedRecord): number {
+  at += buf.write(HASH_OPEN, at, 'latin1');
+  at += buf.write(r.hash, at, 'latin1');
+  buf[at] = 0x22; // "
+  at += 1;
+  const bodyAt = at;
+  const bytes = r.bodyBytes;
+  at += bytes !== undefined ? bytes.copy(buf, at) : buf.write(r.body, at, 'utf8');
+  buf[bodyAt] = 0x2c; // , in place of the body's {
+  return at;
+}
+
 /**
- * The batch as messages, in seq order, and for each record how many messages hold it. Sizes are
- * counted in UTF-16 code units (a non-ASCII character such as ° counts once though UTF-8 takes two
- * bytes), so a message may exceed `messageBytes` by the share of non-ASCII text: a bound, not a cap.
+ * The batch as messages, in seq order, and for each record how many messages hold it. A message
+ * holds at most `messageRecords` records and `messageBytes` bytes of UTF-8 (a single record larger
+ * than that goes alone). Each payload is one Buffer written from the records' bodies and hashes:
+ * no text of the batch is concatenated, flattened or encoded on the V8 heap.
  */
 export function packMessages(
   batch: readonly CommittedRecord[],
@@ -255,22 +281,34 @@ export function packMessages(
 ): { messages: Message[]; outstanding: Int32Array } {
   const messages: Message[] = [];
   const outstanding = new Int32Array(batch.length);
-  let payload = '';
   let from = 0;
+  let bytes = 1; // [
   const flush = (to: number) => {
-    if (to >= from) messages.push({ payload: `[${payload}]`, from, to, events: false });
-    payload = '';
+    if (to >= from) {
+      const payload = Buffer.allocUnsafe(bytes + 1);
+      let at = 0;
+      payload[at++] = 0x5b; // [
+      for (let i = from; i <= to; i++) {
+        if (i > from) payload[at++] = 0x2c; // ,
+        at = writeJson(payload, at, batch[i]!);
+      }
+      payload[at] = 0x5d; // ]
+      messages.push({ payload, from, to, events: false });
+    }
     from = to + 1;
+    bytes = 1;
   };
   for (let i = 0; i < batch.length; i++) {
-    const json = batch[i]!.json;
-    const count = i - from;
-    if (count > 0 && (count >= limits.messageRecords || payload.length + json.length + 3 > limits.messageBytes)) flush(i - 1);
-    payload = payload.length === 0 ? json : `${payload},${json}`;
-    outstanding[i] = 1;
     const r = batch[i]!;
+    const size = jsonBytes(r);
+    const count = i - from;
+    if (count > 0 && (count >= limits.messageRecords || bytes + 1 + size + 1 > limits.messageBytes)) flush(i - 1);
+    bytes += (i > from ? 1 : 0) + size;
+    outstanding[i] = 1;
     if (r.kind === 'event' && isDashboardEvent(r.record)) {
-      messages.push({ payload: json, from: i, to: i, events: true });
+      const payload = Buffer.allocUnsafe(size);
+      writeJson(payload, 0, r);
+      messages.push({ payload, from: i, to: i, events: true });
       outstanding[i] = 2;
     }
   }

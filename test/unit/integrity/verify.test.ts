@@ -442,7 +442,10 @@ describe('a batched MQTT capture (what the platform collects from travelgate/#)'
 
   /** As the journal hands them to the sink: the exact JSON the journal made for each record. */
   const committed = (records: readonly JournalRecord[]): CommittedRecord[] =>
-    records.map((r) => ({ seq: r.seq, kind: r.kind === 'reading' ? 'acquisition' : r.kind, time: r.time, json: recordJson(canonicalRecord(r), r.hash), record: r }));
+    records.map((r) => {
+      const body = canonicalRecord(r);
+      return { seq: r.seq, kind: r.kind === 'reading' ? 'acquisition' : r.kind, time: r.time, body, hash: r.hash, json: recordJson(body, r.hash), record: r };
+    });
 
   interface Payload {
     topic: string;
@@ -459,7 +462,7 @@ describe('a batched MQTT capture (what the platform collects from travelgate/#)'
       const slice = all.slice(from, from + batch);
       const { messages } = packMessages(slice, { messageRecords: 10, messageBytes: 3000 });
       for (const m of messages) {
-        out.push({ topic: m.events ? topics.events : topics.records, payload: m.payload, seqs: slice.slice(m.from, m.to + 1).map((c) => c.seq) });
+        out.push({ topic: m.events ? topics.events : topics.records, payload: m.payload.toString('utf8'), seqs: slice.slice(m.from, m.to + 1).map((c) => c.seq) });
       }
     }
     return out;
