@@ -13,8 +13,8 @@ import { identityMismatches } from './identity.js';
 
 /** Where acquisition delivers what it produced. Its promises settle when the journal committed. */
 export interface AcquisitionOutput {
-  acquisition(a: Acquisition): Promise<void>;
-  event(e: GatewayEvent): Promise<void>;
+  acquisition(a: Acquisition): Promise<unknown>;
+  event(e: GatewayEvent): Promise<unknown>;
   /**
    * Whether acquisition is paused now (the journal is full under policy `stop`), and a promise
    * that resolves when it may resume. While paused, polled devices send nothing and streamed
@@ -67,7 +67,17 @@ export class DeviceRunner {
   private readonly logLines: DeviceLog;
   private identityFlag = false;
   /** Deliveries not yet committed; the loop waits when too many are outstanding (back-pressure). */
-  private readonly inflight = new Set<Promise<void>>();
+  private inflight = 0;
+  /** The newest delivery: the journal commits in order, so it settles last. */
+  private lastDelivery: Promise<void> = Promise.resolve();
+  /** What a delivery's promise continues with: made once, not a pair of closures per delivery. */
+  private readonly delivered = (): void => {
+    this.inflight -= 1;
+  };
+  private readonly notDelivered = (err: unknown): void => {
+    this.inflight -= 1;
+    this.countError(errorCode(err), `acquisition not journaled: ${err instanceof Error ? err.message : String(err)}`);
+  };
   private loop: Promise<void> | undefined;
 
   constructor(
@@ -105,7 +115,7 @@ export class DeviceRunner {
   async stopped(): Promise<void> {
     await this.loop;
     // Deliveries held by a full journal (policy stop) settle when it closes, after the devices.
-    if (!this.deps.output.paused?.()) await Promise.all(this.inflight);
+    if (!this.deps.output.paused?.()) await this.lastDelivery;
     await this.driver.close().catch(() => undefined);
   }
 
@@ -257,14 +267,11 @@ export class DeviceRunner {
     this.status.countReading(acquisition.time);
     // The journal acknowledges in group commits; waiting for each commit would cap a device at one
     // acquisition per commit interval, so the loop only waits when the journal falls far behind.
-    const delivery = this.deps.output.acquisition(acquisition).then(
-      () => undefined,
-      (err: unknown) => this.countError(errorCode(err), `acquisition not journaled: ${err instanceof Error ? err.message : String(err)}`),
-    );
-    this.inflight.add(delivery);
-    void delivery.finally(() => this.inflight.delete(delivery));
-    // Commits are in order: the oldest delivery settles first (a race over all would cost O(n)).
-    if (this.inflight.size >= MAX_INFLIGHT) await this.inflight.values().next().value;
+    this.inflight += 1;
+    const delivery = this.deps.output.acquisition(acquisition).then(this.delivered, this.notDelivered);
+    this.lastDelivery = delivery;
+    // Far behind: wait until the journal has committed everything handed to it so far.
+    if (this.inflight >= MAX_INFLIGHT) await delivery;
   }
 
   /** `cycle`: the error that failed a whole cycle (the fault line says it); otherwise an error the

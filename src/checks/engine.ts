@@ -45,7 +45,8 @@ export interface ProcessResult {
 
 /** One channel's outcome. */
 interface ChannelResult {
-  reading: Reading;
+  /** The reading's flags with the checks' own. */
+  flags: QualityFlag[];
   annotations: ReadingAnnotations;
   events: GatewayEvent[];
 }
@@ -132,7 +133,13 @@ export class CheckEngine {
       const routes = this.routes.get(key(acq.device, name));
       if (routes) watched.push({ name, routes });
     }
-    if (watched.length > 1) watched.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Insertion sort: a handful of channels, without the work array Array#sort allocates.
+    for (let i = 1; i < watched.length; i++) {
+      const w = watched[i]!;
+      let j = i - 1;
+      for (; j >= 0 && watched[j]!.name > w.name; j--) watched[j + 1] = watched[j]!;
+      watched[j + 1] = w;
+    }
     for (const { name, routes } of watched) {
       const c = acq.channels[name]!;
       const res = this.judge(routes, channelReading(acq, name, c));
@@ -151,16 +158,16 @@ export class CheckEngine {
       const annotations: ReadingAnnotations = { verdicts: [{ check: 'quality', result: 'fail', detail: 'not a finite number' }] };
       if (routes.length === 1) annotations.standard = routes[0]!.std.id;
       if (routes.some((x) => x.role.kind === 'measurand')) annotations.verified = false;
-      return { reading: r, annotations, events: [] };
+      return { flags: r.flags, annotations, events: [] };
     }
-    const own = r.flags.filter((f) => !CHECK_FLAGS.has(f));
+    const own = r.flags.length === 0 ? r.flags : r.flags.filter((f) => !CHECK_FLAGS.has(f));
     if (routes.length === 1) {
       // The common case (a channel watched once): the outcome as it is, nothing merged.
       const { std, role } = routes[0]!;
       const { out, verified } = std.apply(role, r, own);
       const annotations: ReadingAnnotations = { verdicts: out.verdicts, standard: std.id };
       if (verified !== undefined) annotations.verified = verified;
-      return { reading: { ...r, flags: withCheckFlags(own, out.flags) }, annotations, events: out.events };
+      return { flags: withCheckFlags(own, out.flags), annotations, events: out.events };
     }
     const added = new Set<QualityFlag>();
     const verdicts: Verdict[] = [];
@@ -182,11 +189,11 @@ export class CheckEngine {
       events.push(...out.events);
       if (v !== undefined) verified = (verified ?? true) && v;
     }
-    const reading: Reading = { ...r, flags: withCheckFlags(own, added) };
+    const flags = withCheckFlags(own, added);
     const annotations: ReadingAnnotations = { verdicts };
     if (standards.size === 1) annotations.standard = [...standards][0]!;
     if (verified !== undefined) annotations.verified = verified;
-    return { reading, annotations, events };
+    return { flags, annotations, events };
   }
 
   /**
@@ -270,7 +277,7 @@ export class CheckEngine {
 function annotated(c: ChannelReading, res: ChannelResult): ChannelReading {
   const out: ChannelReading = { quantity: c.quantity, value: c.value, unit: c.unit };
   if (c.u !== undefined) out.u = c.u;
-  if (res.reading.flags.length > 0) out.flags = res.reading.flags;
+  if (res.flags.length > 0) out.flags = res.flags;
   if (c.extra !== undefined) out.extra = c.extra;
   const { standard, verdicts, verified } = res.annotations;
   if (standard !== undefined) out.standard = standard;

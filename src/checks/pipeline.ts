@@ -23,7 +23,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Acquisition, GatewayEvent, JournalRecord } from '../core/types.js';
 import type { CheckpointFile } from './checkpoint.js';
-import type { ActionOutcome, CheckEngine } from './engine.js';
+import type { ActionOutcome, CheckEngine, ProcessResult } from './engine.js';
 import type { LifecycleState } from './lifecycle.js';
 
 /** What the pipeline needs of the journal. */
@@ -103,23 +103,32 @@ export class CheckPipeline {
     return true;
   }
 
-  async acquisition(a: Acquisition): Promise<void> {
-    const res = this.engine.process(a);
-    const appended = this.journal.appendAcquisition(res.acquisition);
-    if (!res.judged) {
-      await appended;
-      return;
+  /** Not async: the append's own promise is handed back (no promise of its own per acquisition
+   *  on the hot path, one for all when the checks raised events). */
+  acquisition(a: Acquisition): Promise<unknown> {
+    let res: ProcessResult;
+    try {
+      res = this.engine.process(a);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    const pending: Promise<JournalRecord>[] = [appended];
-    for (const e of res.events) pending.push(this.journal.appendEvent(e));
+    const appended = this.journal.appendAcquisition(res.acquisition);
+    if (!res.judged) return appended;
+    let last = appended;
+    let all: Promise<unknown> = appended;
+    if (res.events.length > 0) {
+      const pending: Promise<JournalRecord>[] = [appended];
+      for (const e of res.events) pending.push((last = this.journal.appendEvent(e)));
+      all = Promise.all(pending);
+    }
     const every = this.opts.checkpointEvery ?? 100_000;
     const interval = this.opts.checkpointIntervalMs ?? 60_000;
     if (++this.sinceCheckpoint >= every || performance.now() - this.lastCheckpointAt >= interval) {
       this.sinceCheckpoint = 0;
       this.lastCheckpointAt = performance.now();
-      this.scheduleCheckpoint(pending[pending.length - 1]!);
+      this.scheduleCheckpoint(last);
     }
-    await Promise.all(pending);
+    return all;
   }
 
   async event(e: GatewayEvent): Promise<void> {

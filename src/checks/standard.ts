@@ -33,6 +33,8 @@ export const DISQUALIFYING: ReadonlySet<QualityFlag> = new Set<QualityFlag>([
   'clock_step',
 ]);
 
+const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
+
 export type Role = { kind: 'measurand' } | { kind: 'thermistor' } | { kind: 'env'; q: EnvQuantity } | { kind: 'logger'; role: LoggerRole };
 
 export class StandardRuntime {
@@ -55,7 +57,7 @@ export class StandardRuntime {
   /** Judges one reading in its role; `flags` are the reading's own (check flags removed). */
   apply(role: Role, r: Reading, flags: readonly QualityFlag[]): { out: Outcome; verified?: boolean } {
     const out = newOutcome();
-    const bad = flags.filter((f) => DISQUALIFYING.has(f));
+    const bad = flags.length === 0 ? NO_FLAGS : flags.filter((f) => DISQUALIFYING.has(f));
     const value = r.value !== null && Number.isFinite(r.value) ? r.value : null;
     if (value === null || bad.length > 0) {
       out.verdicts.push(verdict('quality', 'fail', null, bad.length > 0 ? bad.join(', ') : 'no value'));

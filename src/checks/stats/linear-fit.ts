@@ -86,6 +86,9 @@ const NUMERIC_KEYS = ['n', 'sw', 't0', 'y0', 'mt', 'my', 'stt', 'sty', 'syy', 's
 
 export class OnlineLinearFit {
   private s: LinearFitSnapshot;
+  /** `result()` since the last `add` (undefined: not computed yet): the checks ask for it more
+   *  than once per reading, and each answer is an object and a closure. */
+  private memo: FitResult | null | undefined;
 
   constructor(options: LinearFitOptions = {}) {
     this.s = {
@@ -132,6 +135,7 @@ export class OnlineLinearFit {
       throw new RangeError(`OnlineLinearFit.add: t and y must be finite (t=${t}, y=${y})`);
     }
     const s = this.s;
+    this.memo = undefined;
     let mode = s.locked;
     if (mode === null) mode = u === undefined ? 'ols' : 'wls';
     else if (s.mode === 'auto' && (mode === 'wls') !== (u !== undefined)) {
@@ -171,7 +175,13 @@ export class OnlineLinearFit {
     s.n += 1;
   }
 
+  /** The fit now; the same object until the next `add` (callers must not change it). */
   result(): FitResult | null {
+    if (this.memo === undefined) this.memo = this.compute();
+    return this.memo;
+  }
+
+  private compute(): FitResult | null {
     const s = this.s;
     if (s.n < 3 || !(s.stt > 0) || s.locked === null) return null;
     const mode = s.locked;
