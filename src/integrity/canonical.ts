@@ -91,9 +91,10 @@ export function recordJson(body: string, hash: string): string {
   return `{"hash":"${hash}",${body.slice(1)}`;
 }
 
-/** SHA-256 of a canonical body, raw (what the journal stores; records carry its hex). One-shot
- *  `crypto.hash` (Node ≥ 20.12) costs about half of a createHash/update/digest round. */
-export const digestOf: (body: string) => Buffer =
+/** SHA-256 of a canonical body (text, or its UTF-8 bytes), raw (what the journal stores; records
+ *  carry its hex). One-shot `crypto.hash` (Node ≥ 20.12) costs about half of a
+ *  createHash/update/digest round. */
+export const digestOf: (body: string | Buffer) => Buffer =
   typeof (cryptoHash as unknown) === 'function'
     ? (body) => cryptoHash('sha256', body, 'buffer')
     : (body) => createHash('sha256').update(body).digest();

@@ -31,6 +31,11 @@ export interface LinkedRecord {
   digest: Buffer;
 }
 
+/** A linked record with its body's UTF-8 bytes too: the bytes that were hashed, made once. */
+export interface LinkedBytes extends LinkedRecord {
+  bytes: Buffer;
+}
+
 const HEX64 = /^[0-9a-f]{64}$/;
 
 export class HashChain {
@@ -62,13 +67,14 @@ export class HashChain {
    * `link` for a record object made for this purpose and handed over: its `prevHash` and `hash`
    * are set in place instead of on a copy (the journal's commit path: no copy per record).
    */
-  linkInPlace(record: UnhashedRecord & { prevHash?: string; hash?: string }): LinkedRecord {
+  linkInPlace(record: UnhashedRecord & { prevHash?: string; hash?: string }): LinkedBytes {
     record.prevHash = this.#head;
     const body = canonicalRecord(record as JournalRecord);
-    const digest = digestOf(body);
+    const bytes = Buffer.from(body, 'utf8');
+    const digest = digestOf(bytes);
     record.hash = digest.toString('hex');
     this.#head = record.hash;
-    return { record: record as JournalRecord, body, digest };
+    return { record: record as JournalRecord, body, digest, bytes };
   }
 
   /** Chain and hash `unhashed` onto the current head without moving the head. */

@@ -28,7 +28,7 @@ import { timerMs, type Clock } from '../core/clock.js';
 import { TgError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { RECORD_VERSION, type EventRecord, type JournalRecord } from '../core/types.js';
-import type { HashChain, LinkedRecord, UnhashedRecord } from '../integrity/chain.js';
+import type { HashChain, LinkedBytes, UnhashedRecord } from '../integrity/chain.js';
 import type { AcquisitionBodies } from './compact-body.js';
 import { KIND_CODE, type Draft } from './records.js';
 import type { SqliteDb } from './schema.js';
@@ -232,7 +232,7 @@ export class CommitQueue {
         const insert = (seq: number, kind: number, time: number, device: string | null, body: string, hash: Buffer) =>
           deferred ? deferred.push([seq, kind, time, device, body, hash]) : this.#insert(seq, kind, time, device, body, hash);
         for (const p of batch) {
-          let linked: LinkedRecord;
+          let linked: LinkedBytes;
           try {
             if (p.work) {
               // The work and the linking of its draft in one savepoint: a draft that cannot be
@@ -256,7 +256,7 @@ export class CommitQueue {
             continue;
           }
           seq += 1;
-          const { record, body, digest } = linked;
+          const { record, body, digest, bytes } = linked;
           if (record.kind === 'acquisition') {
             const stored = this.#o.bodies.compact(body, record.device, record.prevHash, seq, record.time);
             insert(seq, KIND_CODE.acquisition, record.time, record.device, stored, digest);
@@ -264,7 +264,7 @@ export class CommitQueue {
             const device = record.kind === 'reading' ? null : (record.event.device ?? null);
             insert(seq, KIND_CODE[record.kind === 'reading' ? 'acquisition' : record.kind], record.time, device, body, digest);
           }
-          const bytes = Buffer.from(body, 'utf8'); // kept as bytes: see StoredRecord's constructor
+          // Kept as the bytes that were hashed: see StoredRecord's constructor.
           records.push(new StoredRecord(seq, record.kind === 'reading' ? 'acquisition' : record.kind, record.time, bytes, record.hash, record));
           owners.push(p);
         }
