@@ -8,6 +8,7 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -44,9 +45,13 @@ export function spawnNode(name: string, args: readonly string[], options: SpawnO
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio, env: { ...process.env, ...options.env } });
   if (proc.pid === undefined) throw new Error(`${name}: could not start ${process.execPath} ${args.join(' ')}`);
   const output: string[] = [];
+  // PEER_LOG_DIR: every line also goes to <dir>/<name>-<pid>.log (e.g. a --trace-gc-nvp trace).
+  const logDir = process.env.PEER_LOG_DIR;
+  const log = logDir ? createWriteStream(join(logDir, `${name.replace(/\W+/g, '-')}-${proc.pid}.log`)) : undefined;
   for (const stream of [proc.stdout, proc.stderr]) {
     if (!stream) continue;
     createInterface({ input: stream }).on('line', (line) => {
+      log?.write(`${line}\n`);
       output.push(line);
       if (output.length > KEPT_LINES) output.splice(0, output.length - KEPT_LINES);
     });

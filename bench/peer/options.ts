@@ -13,6 +13,7 @@
  *   PEER_BARE_FLAGS     the same for the bare loop, to profile the baseline the same way
  *   PEER_GATEWAY_CLI    run this prebuilt dist/src/cli.js instead of building the checkout (an A/B
  *                       against another commit's build: `git worktree add`, `npm run build` there)
+ *   PEER_LOG_DIR        keep every process's output there, a file per process (node-process.ts)
  */
 import { WORKLOAD_NAMES, workload, type Workload, type WorkloadName } from './workloads.js';
 
