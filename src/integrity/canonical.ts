@@ -86,9 +86,35 @@ export function canonicalRecord(record: HashableRecord): string {
   return recordHashInput(record);
 }
 
+/** What `recordJson` puts around the hash, before the body without its opening brace. */
+const HASH_OPEN = '{"hash":"';
+const HASH_CLOSE = '",';
+
 /** The record as exported and sent: the hash first, then the canonical body. */
 export function recordJson(body: string, hash: string): string {
-  return `{"hash":"${hash}",${body.slice(1)}`;
+  return `${HASH_OPEN}${hash}${HASH_CLOSE}${body.slice(1)}`;
+}
+
+/** The body as the UTF-8 bytes `writeRecordJson` copies, or as text. */
+type BodyOrBytes = string | Buffer;
+
+/** Bytes of `recordJson(body, hash)` in UTF-8. */
+export function recordJsonByteLength(body: BodyOrBytes, hash: string): number {
+  return HASH_OPEN.length + hash.length + HASH_CLOSE.length + (typeof body === 'string' ? Buffer.byteLength(body) : body.length) - 1;
+}
+
+/** Writes `recordJson(body, hash)` as UTF-8 into `buf` at `at` (recordJsonByteLength bytes free),
+ *  without building the text; returns the offset after it. The body's opening brace lands where
+ *  the comma after the hash goes, and is overwritten by it. */
+export function writeRecordJson(buf: Buffer, at: number, body: BodyOrBytes, hash: string): number {
+  at += buf.write(HASH_OPEN, at, 'latin1');
+  at += buf.write(hash, at, 'latin1');
+  buf[at] = 0x22; // "
+  at += 1;
+  const bodyAt = at;
+  at += typeof body === 'string' ? buf.write(body, at, 'utf8') : body.copy(buf, at);
+  buf[bodyAt] = 0x2c; // , in place of the body's {
+  return at;
 }
 
 /** SHA-256 of a canonical body (text, or its UTF-8 bytes), raw (what the journal stores; records

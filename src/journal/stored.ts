@@ -36,7 +36,6 @@ export class StoredRecord implements CommittedRecord {
   /** The canonical body, as text or as UTF-8 bytes (how the journal keeps what it committed). */
   #text: string | undefined;
   #bytes: Buffer | undefined;
-  #size: number | undefined;
   /** What the journal's encoders made of the record at commit, by encoder slot, as UTF-8. */
   encoded: (Buffer | undefined)[] | undefined;
 
@@ -87,14 +86,10 @@ export class StoredRecord implements CommittedRecord {
     this.#record = undefined;
   }
 
-  /** Approximate memory it holds, for the tail's byte bound: fixed when first asked (the tail
-   *  adds it when the record comes in and takes it off when it goes). */
+  /** Approximate memory it holds, for the tail's byte bound. */
   get size(): number {
-    if (this.#size === undefined) {
-      let n = (this.#text !== undefined ? 2 * this.#text.length : this.#bytes!.length) + 160;
-      for (const e of this.encoded ?? []) n += e?.length ?? 0;
-      this.#size = n;
-    }
-    return this.#size;
+    let n = (this.#text !== undefined ? 2 * this.#text.length : this.#bytes!.length) + 160;
+    for (const e of this.encoded ?? []) n += e?.length ?? 0;
+    return n;
   }
 }

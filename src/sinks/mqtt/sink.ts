@@ -25,6 +25,7 @@
 import type { IClientOptions, IConnackPacket, IClientPublishOptions, MqttClient } from 'mqtt';
 import { timerMs } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
+import { recordJsonByteLength, writeRecordJson } from '../../integrity/canonical.js';
 import type { CommittedRecord } from '../../journal/index.js';
 import { describeError, redact, SinkError, type Delivered, type Sink } from '../types.js';
 import { openMqttClient } from './client.js';
@@ -246,28 +247,9 @@ interface Message {
   events: boolean;
 }
 
-/** `{"hash":"` and `",`: what a record's JSON has around its hash (recordJson). */
-const HASH_OPEN = '{"hash":"';
-const HASH_CLOSE = '",';
-
-/** Bytes of a record's JSON (recordJson): its body without the opening brace, after the hash. */
-function jsonBytes(r: CommittedRecord): number {
-  return HASH_OPEN.length + r.hash.length + HASH_CLOSE.length + (r.bodyBytes?.length ?? Buffer.byteLength(r.body)) - 1;
-}
-
-/** Writes a record's JSON (recordJson) at `at` from its pieces; returns the offset after it. The
- *  body's opening brace lands where the comma after the hash goes, and is overwritten by it. */
-function writeJson(buf: Buffer, at: number, r: CommittedRecord): number {
-  at += buf.write(HASH_OPEN, at, 'latin1');
-  at += buf.write(r.hash, at, 'latin1');
-  buf[at] = 0x22; // "
-  at += 1;
-  const bodyAt = at;
-  const bytes = r.bodyBytes;
-  at += bytes !== undefined ? bytes.copy(buf, at) : buf.write(r.body, at, 'utf8');
-  buf[bodyAt] = 0x2c; // , in place of the body's {
-  return at;
-}
+/** A record's JSON (recordJson) from the bytes the journal keeps, or from its body text. */
+const jsonBytes = (r: CommittedRecord): number => recordJsonByteLength(r.bodyBytes ?? r.body, r.hash);
+const writeJson = (buf: Buffer, at: number, r: CommittedRecord): number => writeRecordJson(buf, at, r.bodyBytes ?? r.body, r.hash);
 
 /**
  * The batch as messages, in seq order, and for each record how many messages hold it. A message
