@@ -102,15 +102,18 @@ export class StreamServer {
   }
 
   private async startSerial(): Promise<void> {
-    await this.pty!.start();
     // Loaded here: simulators that only listen on TCP never pay for serialport.
     const { SerialPort } = await import('serialport');
-    // A pty has no baud rate; serialport needs one all the same.
-    const port = new SerialPort({ path: this.pty!.devicePath, baudRate: 9600, autoOpen: false });
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-    port.on('error', () => undefined);
-    this.port = port;
-    this.hooks.serveSerial(port);
+    const pty = this.pty!;
+    // The simulator's end is opened before the gateway's path appears (see PtyPair).
+    await pty.start(async () => {
+      // A pty has no baud rate; serialport needs one all the same.
+      const port = new SerialPort({ path: pty.devicePath, baudRate: 9600, autoOpen: false });
+      await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+      port.on('error', () => undefined);
+      this.port = port;
+      this.hooks.serveSerial(port);
+    });
   }
 
   private async closePort(): Promise<void> {
