@@ -39,7 +39,7 @@ import { CursorStore } from './cursors.js';
 import { JournalQueries, type RecentFilter } from './queries.js';
 import { acquisitionDraft, eventDraft, type Draft } from './records.js';
 import type { CommittedRecord } from './stored.js';
-import { RecordTail, type TailLimits } from './tail.js';
+import { RecordTail, type TailLimits, type TailReader } from './tail.js';
 import { deleteExpired } from './retention.js';
 import { DiskCap, type DiskCapStats, type FullPolicy } from './disk-cap.js';
 import { journalBodies, openJournalDb, type SqliteDb } from './schema.js';
@@ -307,6 +307,19 @@ export class Journal {
     if (limit <= 0) return [];
     const from = Math.ceil(fromSeq);
     return this.#tail.slice(from, limit) ?? this.#queries.range(from, limit);
+  }
+
+  /** Records the in-memory tail holds now. */
+  get tailSize(): number {
+    return this.#tail.size;
+  }
+
+  /**
+   * Registers a reader of `entries` that never asks again for what its cursor passed (a sink):
+   * records every such reader has passed leave the in-memory tail at once (tail.ts).
+   */
+  tailReader(cursor: number): TailReader {
+    return this.#tail.reader(cursor);
   }
 
   range(fromSeq: number, limit: number): JournalRecord[] {

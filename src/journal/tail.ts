@@ -14,6 +14,12 @@
  *   goes to SQLite.
  * - `forget(upToSeq)` drops records that were deleted from the journal (retention, the disk cap),
  *   so the tail never serves a record the journal no longer has.
+ * - Readers that will never ask for a record again once their cursor passed it (the sinks, whose
+ *   cursor only moves forward) register with `reader(cursor)` and report each move; a record every
+ *   registered reader has passed leaves the tail at once instead of at `maxAgeMs`. At a steady
+ *   rate that is what keeps the tail small: a record lives as long as the slowest sink's batching
+ *   (about a second), not five, and is garbage before the collector would promote it, at low rates
+ *   too. A closed reader no longer holds anything back; with none registered only the limits apply.
  */
 import type { StoredRecord } from './stored.js';
 
@@ -26,6 +32,13 @@ export interface TailLimits {
 /** A monotonic millisecond clock (the tail's age bound must not follow steps of the wall clock). */
 const monotonicMs = (): number => performance.now();
 
+/** A registered reader's cursor: the last seq it will never ask for again. */
+export interface TailReader {
+  /** The reader's cursor moved to `cursor` (it never moves back). */
+  passed(cursor: number): void;
+  close(): void;
+}
+
 export class RecordTail {
   readonly #limits: TailLimits;
   readonly #now: () => number;
@@ -35,6 +48,8 @@ export class RecordTail {
   /** Index of the first live entry in #records (evicted entries before it are compacted lazily). */
   #start = 0;
   #bytes = 0;
+  /** Registered readers' cursors. */
+  readonly #readers = new Set<{ cursor: number }>();
 
   constructor(limits: TailLimits, now: () => number = monotonicMs) {
     this.#limits = limits;
@@ -60,6 +75,31 @@ export class RecordTail {
     }
     const { maxRecords, maxBytes, maxAgeMs } = this.#limits;
     while (this.size > maxRecords || (this.#bytes > maxBytes && this.size > 1) || this.#pushedAt[this.#start]! < now - maxAgeMs) this.#evictOne();
+    this.#dropPassed();
+  }
+
+  reader(cursor: number): TailReader {
+    const entry = { cursor };
+    this.#readers.add(entry);
+    return {
+      passed: (c) => {
+        if (c <= entry.cursor) return;
+        entry.cursor = c;
+        this.#dropPassed();
+      },
+      close: () => {
+        this.#readers.delete(entry);
+      },
+    };
+  }
+
+  /** Drops what every registered reader has passed (nothing while none is registered). */
+  #dropPassed(): void {
+    if (this.#readers.size > 0) {
+      let passed = Number.POSITIVE_INFINITY;
+      for (const r of this.#readers) if (r.cursor < passed) passed = r.cursor;
+      while (this.size > 0 && this.#records[this.#start]!.seq <= passed) this.#evictOne();
+    }
     this.#compact();
   }
 

@@ -44,6 +44,8 @@ export interface SinkJournal {
   setCursor(name: string, seq: number): void;
   onCommit(listener: () => void): () => void;
   appendEvent(e: GatewayEvent): Promise<unknown>;
+  /** Registers the runner's cursor, so that what it passed leaves the journal's in-memory tail. */
+  tailReader?(cursor: number): { passed(cursor: number): void; close(): void };
   /** Has `encode` run on every record at commit (Journal.addEncoder). */
   addEncoder?(encode: (r: JournalRecord) => string): (r: CommittedRecord) => Encoded;
 }
@@ -83,6 +85,7 @@ export class SinkRunner {
   #draining = false;
   /** The sink's encoding of a committed record (made at commit when the journal can). */
   #encoded: ((r: CommittedRecord) => Encoded) | undefined;
+  #tailReader: { passed(cursor: number): void; close(): void } | undefined;
 
   constructor(sink: Sink, options: SinkRunnerOptions) {
     this.sink = sink;
@@ -101,6 +104,7 @@ export class SinkRunner {
     this.#cursor = this.#persisted = this.#o.journal.cursor(this.sink.name);
     const encode = this.sink.encode?.bind(this.sink);
     if (encode) this.#encoded = this.#o.journal.addEncoder?.(encode) ?? ((r) => encode(r.record));
+    this.#tailReader = this.#o.journal.tailReader?.(this.#cursor);
     this.#unsubscribe = this.#o.journal.onCommit(() => this.#wake());
     this.#loop = this.#run(this.#controller.signal).catch((err: unknown) => {
       this.#log.error({ error: describeError(err) }, 'sink runner failed');
@@ -125,6 +129,7 @@ export class SinkRunner {
     this.#wake();
     await this.#loop;
     this.#unsubscribe?.();
+    this.#tailReader?.close();
     clearTimeout(this.#persistTimer);
     this.#persist();
     this.#state = 'stopped';
@@ -135,7 +140,9 @@ export class SinkRunner {
     let pending = 0;
     let lagSeconds = 0;
     try {
-      const oldest = this.#state === 'stopped' ? undefined : this.#o.journal.entries(this.#cursor + 1, 1)[0];
+      // Caught up: nothing to look up (the tail no longer holds what every sink passed).
+      const caughtUp = this.#state === 'stopped' || this.#cursor >= this.#o.journal.lastSeq;
+      const oldest = caughtUp ? undefined : this.#o.journal.entries(this.#cursor + 1, 1)[0];
       if (oldest) {
         pending = Math.max(0, this.#o.journal.lastSeq - oldest.seq + 1);
         lagSeconds = Math.max(0, (this.#o.clock.now() - oldest.time) / 1000);
@@ -210,6 +217,7 @@ export class SinkRunner {
   #advance(upTo: number, count: number): void {
     if (upTo <= this.#cursor) return;
     this.#cursor = Math.min(upTo, this.#o.journal.lastSeq);
+    this.#tailReader?.passed(this.#cursor);
     this.#delivered += count;
     const due = this.#persistedAt + (this.#o.cursorPersistMs ?? 1000) - performance.now();
     if (due <= 0) this.#persist();

@@ -40,4 +40,34 @@ describe('the journal\'s in-memory tail', () => {
     expect(tail.firstSeq).toBe(7);
     expect(tail.slice(1, 10)).toBeUndefined();
   });
+
+  it('drops what every registered reader has passed, at once, and a closed reader holds nothing back', () => {
+    const tail = new RecordTail({ maxRecords: 100, maxBytes: 1 << 20, maxAgeMs: 60_000 }, () => 0);
+    const influx = tail.reader(0);
+    const mqtt = tail.reader(0);
+    tail.push([1, 2, 3, 4, 5].map(record));
+    mqtt.passed(4);
+    expect(tail.firstSeq).toBe(1); // influx still has to read 1..5
+    influx.passed(2);
+    expect(seqs(tail.slice(3, 10))).toEqual([3, 4, 5]);
+    expect(tail.slice(2, 10)).toBeUndefined();
+    influx.passed(1); // a cursor never moves back: nothing comes back either
+    expect(tail.firstSeq).toBe(3);
+    influx.close();
+    expect(tail.firstSeq).toBe(3); // closing drops nothing by itself...
+    tail.push([6].map(record));
+    expect(seqs(tail.slice(5, 10))).toEqual([5, 6]); // ...but from then on only mqtt's cursor counts
+    mqtt.passed(6);
+    expect(tail.size).toBe(0);
+    expect(tail.slice(7, 10)).toBeUndefined(); // an empty tail sends a reader to SQLite
+    tail.push([7].map(record));
+    expect(seqs(tail.slice(7, 10))).toEqual([7]);
+  });
+
+  it('without registered readers keeps records to its limits', () => {
+    const tail = new RecordTail({ maxRecords: 100, maxBytes: 1 << 20, maxAgeMs: 60_000 }, () => 0);
+    tail.reader(0).close();
+    tail.push([1, 2, 3].map(record));
+    expect(seqs(tail.slice(1, 10))).toEqual([1, 2, 3]);
+  });
 });

@@ -377,3 +377,31 @@ describe('redact', () => {
     expect(text).toContain('host:8086');
   });
 });
+
+describe('SinkRunner and the journal\'s in-memory tail', () => {
+  it('records every running sink confirmed leave the tail at once; a stopped sink holds nothing back', async () => {
+    const journal = openJournal();
+    const fast = new ArraySink('fast');
+    const slow = new ArraySink('slow');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    slow.answer = async (b) => {
+      await held;
+      return { upTo: b[b.length - 1]!.seq };
+    };
+    run(fast, journal);
+    const slowRunner = run(slow, journal);
+    await append(journal, 5);
+    await until('the fast sink', () => fast.received.length === 5);
+    expect(journal.tailSize).toBe(5); // the slow sink has not confirmed them yet
+    release();
+    await until('the slow sink', () => slow.received.length === 5);
+    await until('the tail to empty', () => journal.tailSize === 0);
+    await slowRunner.stop();
+    await append(journal, 3);
+    await until('the fast sink', () => fast.received.length === 8);
+    await until('the tail to empty', () => journal.tailSize === 0); // only running sinks count
+    expect(fast.received.map((r) => r.seq)).toEqual(oneTo(8));
+  });
+});
+
