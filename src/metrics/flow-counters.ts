@@ -10,19 +10,25 @@ import type { JournalRecord } from '../core/types.js';
 
 export type Quality = 'ok' | 'flagged' | 'no_value';
 
-/** A map of maps, counting by a path of keys. */
+/** A map of maps, counting by a path of two or three keys. */
 export class NestedCounts {
   readonly root = new Map<string, unknown>();
 
-  add(keys: readonly string[], n = 1): void {
-    let level = this.root;
-    for (let i = 0; i < keys.length - 1; i++) {
-      let next = level.get(keys[i]!) as Map<string, unknown> | undefined;
-      if (!next) level.set(keys[i]!, (next = new Map()));
-      level = next;
+  /** Adds `n` at the path `a` → `b` (→ `c`): no array per call, as this runs for every value. */
+  add(a: string, b: string, c?: string, n = 1): void {
+    let level = this.#child(this.root, a);
+    let last = b;
+    if (c !== undefined) {
+      level = this.#child(level, b);
+      last = c;
     }
-    const last = keys[keys.length - 1]!;
     level.set(last, ((level.get(last) as number | undefined) ?? 0) + n);
+  }
+
+  #child(level: Map<string, unknown>, key: string): Map<string, unknown> {
+    let next = level.get(key) as Map<string, unknown> | undefined;
+    if (next === undefined) level.set(key, (next = new Map()));
+    return next;
   }
 
   /** Every path with its count. */
@@ -48,16 +54,16 @@ export class FlowCounters {
   observe(records: readonly JournalRecord[]): void {
     for (const r of records) {
       if (r.kind === 'event' || r.kind === 'seal') {
-        this.events.add([r.event.type, r.event.severity]);
+        this.events.add(r.event.type, r.event.severity);
         continue;
       }
       const a = acquisitionOf(r)!;
       for (const name in a.channels) {
         const c = a.channels[name]!;
         const flags = c.flags;
-        this.readings.add([a.device, c.value === null ? 'no_value' : flags !== undefined && flags.length > 0 ? 'flagged' : 'ok']);
-        if (flags !== undefined) for (const flag of flags) this.flags.add([a.device, flag]);
-        if (c.verdicts !== undefined) for (const v of c.verdicts) this.verdicts.add([c.standard ?? '', v.check, v.result]);
+        this.readings.add(a.device, c.value === null ? 'no_value' : flags !== undefined && flags.length > 0 ? 'flagged' : 'ok');
+        if (flags !== undefined) for (const flag of flags) this.flags.add(a.device, flag);
+        if (c.verdicts !== undefined) for (const v of c.verdicts) this.verdicts.add(c.standard ?? '', v.check, v.result);
       }
     }
   }

@@ -124,6 +124,10 @@ describe('canonicalRecord (the fast path for acquisitions) is RFC 8785 as the ca
     const stray = { ...r, channels: { dcv: { quantity: 'voltage', value: 1, unit: 'V' } }, standard: 's' };
     expect(canonicalRecord(asRecord(stray))).toBe(reference(stray));
     expect(canonicalRecord(asRecord(stray))).toContain('"standard":"s"');
+    const verdicts = [{ check: 'step', result: 'pass', note: 'n' }];
+    const strayVerdict = { ...r, channels: { dcv: { quantity: 'voltage', value: 1, unit: 'V', standard: 's', verdicts } } };
+    expect(canonicalRecord(asRecord(strayVerdict))).toBe(reference(strayVerdict));
+    expect(canonicalRecord(asRecord(strayVerdict))).toContain('"note":"n"');
   });
 
   it('refuses a missing clock or device on the fast path instead of writing `undefined`', () => {
