@@ -15,6 +15,7 @@
  *   event or seal the `clockSync` provider's state at append time.
  * - A bounded in-memory tail (tail.ts) keeps the latest committed records with their bytes:
  *   `entries` serves sinks from it while they keep up and from SQLite when they fell behind.
+ *   Sinks register their cursors (`tailReader`): what every one of them confirmed leaves the tail.
  * - On open, numbering and chain continue from the last stored record (or from the retention
  *   anchor when retention emptied the table).
  * - `onCommit` listeners run after each committed batch, in commit order; a listener that throws is
