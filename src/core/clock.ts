@@ -12,12 +12,16 @@ export interface Clock {
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * A delay Node's setTimeout honours: clamped to 0..MAX_TIMER_MS (NaN: 0). For one-shot timeouts
- * and wake-ups whose owner re-checks when it fires; long waits use `Clock.sleep`, which chunks.
+ * A delay Node's setTimeout honours: clamped to 0..MAX_TIMER_MS (NaN: 0), in whole milliseconds
+ * (rounded up, so never early). For one-shot timeouts and wake-ups whose owner re-checks when it
+ * fires; long waits use `Clock.sleep`, which chunks. Whole milliseconds because Node keeps one
+ * timer list per distinct duration: a fractional delay (a deadline minus performance.now()) made
+ * a list, a property of Node's list map and a priority-queue entry for nearly every timer, and
+ * threw them away when it fired.
  */
 export function timerMs(ms: number): number {
   if (!(ms > 0)) return 0;
-  return Math.min(ms, MAX_TIMER_MS);
+  return Math.min(Math.ceil(ms), MAX_TIMER_MS);
 }
 
 export const systemClock: Clock = {
@@ -43,7 +47,7 @@ function systemSleep(ms: number, signal?: AbortSignal): Promise<void> {
         signal?.removeEventListener('abort', onAbort);
         return resolve();
       }
-      timer = setTimeout(arm, Math.min(Math.max(1, left), MAX_TIMER_MS));
+      timer = setTimeout(arm, Math.max(1, timerMs(left)));
     };
     const onAbort = () => {
       clearTimeout(timer);

@@ -70,7 +70,8 @@ export class SinkRunner {
   readonly #controller = new AbortController();
   #loop: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
-  #wakers = new Set<() => void>();
+  /** The loop's current sleep (it sleeps once at a time): what ends it, and what may. */
+  #sleeping: { done: () => void; until: WakeOn } | undefined;
   #state: SinkState = 'starting';
   #cursor = 0;
   #persisted = 0;
@@ -105,7 +106,7 @@ export class SinkRunner {
     const encode = this.sink.encode?.bind(this.sink);
     if (encode) this.#encoded = this.#o.journal.addEncoder?.(encode) ?? ((r) => encode(r.record));
     this.#tailReader = this.#o.journal.tailReader?.(this.#cursor);
-    this.#unsubscribe = this.#o.journal.onCommit(() => this.#wake());
+    this.#unsubscribe = this.#o.journal.onCommit(() => this.#committed());
     this.#loop = this.#run(this.#controller.signal).catch((err: unknown) => {
       this.#log.error({ error: describeError(err) }, 'sink runner failed');
     });
@@ -171,14 +172,15 @@ export class SinkRunner {
       if (waiting <= 0) {
         this.#state = 'idle';
         this.#pendingSince = undefined;
-        await this.#sleep(undefined, signal);
+        await this.#sleep(undefined, signal, 'commit');
         continue;
       }
       if (waiting < batchSize && flushIntervalMs > 0 && !this.#draining) {
         this.#pendingSince ??= performance.now();
         const left = this.#pendingSince + flushIntervalMs - performance.now();
         if (left > 0) {
-          await this.#sleep(left, signal);
+          // Commits before the deadline wake the loop only once they fill a batch.
+          await this.#sleep(left, signal, 'full batch');
           continue;
         }
       }
@@ -205,7 +207,7 @@ export class SinkRunner {
           if (upTo !== undefined) this.#advance(upTo, countUpTo(batch, upTo));
         }
         this.#failed(err);
-        await this.#sleep(this.#backoff.next(), signal, false);
+        await this.#sleep(this.#backoff.next(), signal, 'stop');
       }
     }
   }
@@ -285,28 +287,45 @@ export class SinkRunner {
 
   /** Resolves after `ms` (undefined: no timeout), on the next commit (unless `onCommit` is false),
    *  or when `signal` aborts. Never rejects. */
-  #sleep(ms: number | undefined, signal: AbortSignal, onCommit = true): Promise<void> {
+  /**
+   * Sleeps `ms` (undefined: until woken). `until` says what else ends it: a commit, a commit that
+   * fills a batch, or only stop() and draining. Nothing is registered per sleep but the timer:
+   * stop() aborts the loop's signal and then wakes it (`#wake`), so no abort listener is needed,
+   * and a long-lived Set or listener list that grew and shrank at every commit would have its
+   * tables reallocated each time, and promoted.
+   */
+  #sleep(ms: number | undefined, signal: AbortSignal, until: WakeOn): Promise<void> {
     if (signal.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const done = () => {
         clearTimeout(timer);
-        this.#wakers.delete(waker);
-        signal.removeEventListener('abort', done);
+        if (this.#sleeping?.done === done) this.#sleeping = undefined;
         resolve();
       };
-      const waker = onCommit ? done : () => (signal.aborted || this.#draining ? done() : undefined);
-      this.#wakers.add(waker);
-      signal.addEventListener('abort', done, { once: true });
+      this.#sleeping = { done, until };
       // A wake-up that comes early (a delay beyond what one timer holds) only makes the loop look again.
       if (ms !== undefined) timer = setTimeout(done, timerMs(ms));
     });
   }
 
+  /** A commit: wakes a sleep that waits for one, or for a full batch once there is one. */
+  #committed(): void {
+    const s = this.#sleeping;
+    if (s === undefined || s.until === 'stop') return;
+    if (s.until === 'commit' || this.#o.journal.lastSeq - this.#cursor >= this.sink.batchSize) s.done();
+  }
+
+  /** stop() or draining: ends any sleep (a backoff's too, once the signal aborted or while draining). */
   #wake(): void {
-    for (const w of [...this.#wakers]) w();
+    const s = this.#sleeping;
+    if (s === undefined) return;
+    if (s.until !== 'stop' || this.#controller.signal.aborted || this.#draining) s.done();
   }
 }
+
+/** What, besides its timer, ends a sleep of the loop (stop() always does). */
+type WakeOn = 'commit' | 'full batch' | 'stop';
 
 /** A sink that ignores its signal must not hold up stop(): stop waiting when the signal aborts. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -35,6 +35,12 @@ describe('timers', () => {
     expect(timerMs(1500)).toBe(1500);
   });
 
+  it('timerMs gives whole milliseconds, rounded up (never early; Node keeps a timer list per distinct duration)', () => {
+    expect(timerMs(97.0001)).toBe(98);
+    expect(timerMs(0.2)).toBe(1);
+    expect(timerMs(MAX_TIMER_MS - 0.5)).toBe(MAX_TIMER_MS);
+  });
+
   it('a line read with a 25-day timeout waits for its line', async () => {
     const link = new MemoryLineLink();
     cleanups.push(() => link.close());
