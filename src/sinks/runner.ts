@@ -8,6 +8,8 @@
  *   disk cap's drop_oldest) are skipped by `entries`; the gap event the journal wrote says which.
  * - A batch is sent when `sink.batchSize` records are waiting, or `sink.flushIntervalMs` after the
  *   first of them was seen (0: at once). Commits wake the runner; it never polls.
+ * - The cursor is registered with the journal's in-memory tail (`tailReader`), so that records
+ *   every running sink confirmed leave it at once.
  * - A thrown failure is retried with exponential backoff and jitter (0.5 s doubling to 30 s by
  *   default) from the cursor; a partial confirmation (`SinkError.upTo`) is kept first. Records the
  *   sink rejected for good are journaled as one `sink_quarantine` alarm event per rejection (the
@@ -285,10 +287,8 @@ export class SinkRunner {
     }
   }
 
-  /** Resolves after `ms` (undefined: no timeout), on the next commit (unless `onCommit` is false),
-   *  or when `signal` aborts. Never rejects. */
   /**
-   * Sleeps `ms` (undefined: until woken). `until` says what else ends it: a commit, a commit that
+   * Sleeps `ms` (undefined: until woken); never rejects. `until` says what else ends it: a commit, a commit that
    * fills a batch, or only stop() and draining. Nothing is registered per sleep but the timer:
    * stop() aborts the loop's signal and then wakes it (`#wake`), so no abort listener is needed,
    * and a long-lived Set or listener list that grew and shrank at every commit would have its
