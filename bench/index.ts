@@ -7,6 +7,7 @@ import { benchJournal } from './journal.js';
 import { benchGateway } from './gateway.js';
 import { benchModbus } from './modbus.js';
 import { benchChecks } from './checks.js';
+import { benchPipeline } from './pipeline.js';
 import { benchIntegrity } from './integrity.js';
 import { benchSinks } from './sinks.js';
 
@@ -15,6 +16,7 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ['gateway', benchGateway],
   ['modbus', benchModbus],
   ['checks', benchChecks],
+  ['pipeline', benchPipeline],
   ['integrity', benchIntegrity],
   ['sinks', benchSinks],
   ...(process.argv.slice(2).includes('pilot') ? [['pilot', () => import('./pilot/index.js').then((m) => m.benchPilot())] as [string, () => Promise<BenchResult[]>]] : []), // opt-in: a minute or two
