@@ -21,7 +21,8 @@ import type { Acquisition } from '../src/core/types.js';
 import { Journal } from '../src/journal/index.js';
 import { FlowCounters } from '../src/metrics/flow-counters.js';
 import { LineBuilder } from '../src/sinks/influx/lines.js';
-import { CHANNELS, MEASURAND_CHANNEL } from './peer/workloads.js';
+import { peerStandard } from './peer/gateway-config.js';
+import { CHANNELS } from './peer/workloads.js';
 import { round, type BenchResult } from './types.js';
 
 const DEVICE = 'd00';
@@ -32,21 +33,8 @@ const WARM = 5_000;
  *  committed as it fills (as a device back to back does), so no round waits for the 100 ms timer. */
 const IN_FLIGHT = 1000;
 
-/** The peer suite's standard (bench/peer/gateway-config.ts). */
-const standard = parseStandard({
-  id: 'peer-thermometer',
-  quantity: 'temperature',
-  nominal: 23,
-  unit: '°C',
-  measurand: { device: DEVICE, channel: MEASURAND_CHANNEL },
-  environment: {
-    humidity: { device: DEVICE, channel: 'humidity' },
-    pressure: { device: DEVICE, channel: 'pressure' },
-    window: { humidity: { min: 20, max: 70 }, pressure: { min: 900, max: 1100 } },
-  },
-  reference: { t0: '2026-01-01T00:00:00Z', x0: 23, uX0: 0.01, driftPerDay: 0, uDriftPerDay: 0.001 },
-  initialState: 'measuring',
-});
+/** The peer suite's standard. */
+const standard = parseStandard(peerStandard(DEVICE));
 
 /** Values near a lab's air for T, RH and p (a few register steps of variation); the fixed channels as the peer simulator serves them. */
 const LAB: Record<string, number> = { temperature: 23, humidity: 45, pressure: 1013.2 };

@@ -14,6 +14,7 @@
  * - `api: { port: 0 }`, `log: { level: warn }`.
  */
 import { writeFileSync } from 'node:fs';
+import type { StandardConfigInput } from '../../src/checks/config.js';
 import { join } from 'node:path';
 import { registerEntryYaml, type SimulatedDevice } from './fixtures.js';
 import { CHANNELS, MEASURAND_CHANNEL, UNIT_ID, type Workload } from './workloads.js';
@@ -58,18 +59,30 @@ ${links.join('\n')}
 devices:
 ${entries.join('\n')}
 standards:
-  - id: peer-thermometer
-    quantity: temperature
-    nominal: 23
-    unit: "°C"
-    measurand: { device: ${first}, channel: ${MEASURAND_CHANNEL} }
-    environment:
-      humidity: { device: ${first}, channel: humidity }
-      pressure: { device: ${first}, channel: pressure }
-      window: { humidity: { min: 20, max: 70 }, pressure: { min: 900, max: 1100 } }
-    reference: { t0: "2026-01-01T00:00:00Z", x0: 23, uX0: 0.01, driftPerDay: 0, uDriftPerDay: 0.001 }
-    initialState: measuring
+  - ${JSON.stringify(peerStandard(first))}
 `;
+}
+
+/**
+ * The travelling standard of the full pipeline (a configuration entry, as YAML would give it):
+ * the measurand and the lab environment on `device`. The in-process pipeline suite
+ * (bench/pipeline.ts) checks the same one.
+ */
+export function peerStandard(device: string): StandardConfigInput {
+  return {
+    id: 'peer-thermometer',
+    quantity: 'temperature',
+    nominal: 23,
+    unit: '°C',
+    measurand: { device, channel: MEASURAND_CHANNEL },
+    environment: {
+      humidity: { device, channel: 'humidity' },
+      pressure: { device, channel: 'pressure' },
+      window: { humidity: { min: 20, max: 70 }, pressure: { min: 900, max: 1100 } },
+    },
+    reference: { t0: '2026-01-01T00:00:00Z', x0: 23, uX0: 0.01, driftPerDay: 0, uDriftPerDay: 0.001 },
+    initialState: 'measuring',
+  };
 }
 
 function files(s: GatewaySetup, yaml: string): GatewayFiles {
