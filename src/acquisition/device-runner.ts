@@ -151,21 +151,28 @@ export class DeviceRunner {
 
   private async pollUntilFailure(signal: AbortSignal): Promise<void> {
     const clock = this.deps.clock;
-    let next = clock.monotonic();
+    // Slots on a grid of the interval shared by every device in the process (multiples of it on the
+    // monotonic clock): devices with one interval wake the process together, once, instead of each
+    // on its own a few milliseconds apart. The first poll goes out at once; the next on the grid.
+    const interval = this.cfg.interval;
+    const slotAtOrBefore = (t: number) => (interval > 0 ? Math.floor(t / interval) * interval : t);
+    let next = slotAtOrBefore(clock.monotonic());
     let request: Promise<Reply> | undefined;
     while (!signal.aborted) {
       if (!request && this.deps.output.paused?.()) {
         await this.pause(signal);
-        next = clock.monotonic();
+        next = slotAtOrBefore(clock.monotonic());
         continue;
       }
       const reply = await (request ?? this.request(signal));
       request = undefined;
       const stepped = this.deps.clockStep?.affects(reply.requestedMono, reply.answeredMono) ?? false;
       this.backoff.reset();
-      next += this.cfg.interval;
+      next += interval;
       const now = clock.monotonic();
-      if (next < now) next = now; // a slow cycle skips missed slots instead of bursting to catch up
+      // A slow cycle skips missed slots instead of bursting to catch up: the next request goes out
+      // at once, and the one after it on the grid again.
+      if (next < now) next = slotAtOrBefore(now);
       // Back to back (`interval: 0`, or a cycle that overran): the next request goes out before
       // this reply is processed, so the instrument answers while the gateway works.
       const backToBack = next <= now;

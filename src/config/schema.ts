@@ -38,7 +38,7 @@ function deviceSchema(def: DriverDefinition) {
       link: z.string().min(1).describe('the id of the link the device is on'),
       interval: duration({ min: 1, max: DAY, zero: 'back to back: the next request as soon as the reply is in' })
         .default(1000)
-        .describe('time between polls; 0: back to back'),
+        .describe('time between polls, on a grid shared by the devices (multiples of it since start); 0: back to back'),
       timeout: duration({ min: 1, max: HOUR }).default(2000).describe("every request's timeout"),
       identity: identityExpectation.optional(),
       enabled: z.boolean().default(true),

@@ -251,6 +251,30 @@ describe('one poll cycle is one acquisition', () => {
     expect(t.runner.snapshot().errorsByCode.TG_PARSE_ERROR).toBe(2);
   });
 
+  it('polls on a grid of its interval shared by every device (its first poll at once), and after an overrun goes back to it', async () => {
+    const fake = new FakeClock();
+    fake.advance(1030); // the monotonic clock is at 1030 ms
+    const polledA: number[] = [];
+    const a = runner({ read: async () => (polledA.push(fake.monotonic()), [ch('a', 1)]) }, { clock: fake, interval: 100 });
+    await vi.waitFor(() => expect(polledA).toEqual([1030]));
+    fake.advance(45);
+    const polledB: number[] = [];
+    // B's third read (at 1200) takes 130 ms: the slot at 1300 has passed when it answers.
+    const b = runner({ read: async () => (polledB.push(fake.monotonic()) === 3 && fake.advance(130), [ch('b', 1)]) }, { clock: fake, interval: 100 });
+    await vi.waitFor(() => expect(polledB).toEqual([1075]));
+    fake.advance(25); // 1100: a slot of both
+    await vi.waitFor(() => expect(polledA).toEqual([1030, 1100]));
+    await vi.waitFor(() => expect(polledB).toEqual([1075, 1100]));
+    fake.advance(100);
+    await vi.waitFor(() => expect(polledB).toEqual([1075, 1100, 1200, 1330])); // at once, not at 1430
+    await vi.waitFor(() => expect(polledA).toEqual([1030, 1100, 1200, 1330])); // A's timer fired late
+    fake.advance(70); // 1400: both are back on the grid
+    await vi.waitFor(() => expect(polledB).toEqual([1075, 1100, 1200, 1330, 1400]));
+    await vi.waitFor(() => expect(polledA).toEqual([1030, 1100, 1200, 1330, 1400]));
+    await a.stop();
+    await b.stop();
+  });
+
   it('a cycle with no usable channel is no acquisition', async () => {
     let calls = 0;
     const fake = new FakeClock();
