@@ -55,7 +55,8 @@ interface Reply {
 
 /**
  * One device's loop: connect (identity, setup), then poll every `interval` (or stream), and after
- * any failure back off and connect again. Each device has its own loop, so a dead instrument
+ * any failure back off and connect again. Polls fall on a grid of the interval that every device
+ * of the process shares (see pollUntilFailure). Each device has its own loop, so a dead instrument
  * only ever delays devices that share its link, and those only by its request timeout.
  * Drivers take the link's lock for each transaction themselves.
  */
