@@ -4,3 +4,4 @@ export type { CommitStats } from './commit-queue.js';
 export type { RecentFilter } from './queries.js';
 export { SCHEMA_VERSION } from './schema.js';
 export type { CommittedRecord } from './stored.js';
+export type { TailReader } from './tail.js';

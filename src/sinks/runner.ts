@@ -34,7 +34,7 @@ import { timerMs, type Clock } from '../core/clock.js';
 import { Backoff } from '../core/backoff.js';
 import type { Logger } from '../core/logger.js';
 import type { GatewayEvent, JournalRecord } from '../core/types.js';
-import type { CommittedRecord } from '../journal/index.js';
+import type { CommittedRecord, TailReader } from '../journal/index.js';
 import { describeError, SinkError, type Encoded, type Rejection, type Sink, type SinkState, type SinkStatus } from './types.js';
 
 /** The part of the journal a runner uses. */
@@ -47,7 +47,7 @@ export interface SinkJournal {
   onCommit(listener: () => void): () => void;
   appendEvent(e: GatewayEvent): Promise<unknown>;
   /** Registers the runner's cursor, so that what it passed leaves the journal's in-memory tail. */
-  tailReader?(cursor: number): { passed(cursor: number): void; close(): void };
+  tailReader?(cursor: number): TailReader;
   /** Has `encode` run on every record at commit (Journal.addEncoder). */
   addEncoder?(encode: (r: JournalRecord) => string): (r: CommittedRecord) => Encoded;
 }
@@ -88,7 +88,7 @@ export class SinkRunner {
   #draining = false;
   /** The sink's encoding of a committed record (made at commit when the journal can). */
   #encoded: ((r: CommittedRecord) => Encoded) | undefined;
-  #tailReader: { passed(cursor: number): void; close(): void } | undefined;
+  #tailReader: TailReader | undefined;
 
   constructor(sink: Sink, options: SinkRunnerOptions) {
     this.sink = sink;
