@@ -180,8 +180,9 @@ export class DeviceRunner {
       if (backToBack && !this.deps.output.paused?.()) request = this.request(signal);
       await this.deliver(reply.raw, (reply.requestedAt + reply.answeredAt) / 2, stepped);
       // Back to back this yields one turn of the event loop: a driver that answers without I/O
-      // must not starve the other devices and the sinks.
-      await clock.sleep(backToBack ? 0 : next - clock.monotonic(), signal);
+      // must not starve the other devices and the sinks. On the grid every device (and the
+      // journal's commit) waiting for one slot shares one timer (Clock.sleepUntil).
+      await (backToBack ? clock.sleep(0, signal) : clock.sleepUntil(next, signal));
     }
   }
 

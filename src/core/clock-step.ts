@@ -13,8 +13,10 @@
  *   answer span that interval (or that was taken right after a step) gets the `clock_step` flag.
  *   Readings journaled before a step was detected cannot be flagged afterwards (the chain is
  *   append-only); the `onStep` event marks the place instead.
- * - `start()` samples every `sampleMs` (default 250 ms) so that a step is pinned to a short interval
- *   even when no reading is taken; the timer does not keep the process alive. `stop()` ends it.
+ * - `start()` samples whenever `sampleMs` (default 250 ms) passed without a sample, so that a step
+ *   is pinned to a short interval even when no reading is taken; while readings sample more often
+ *   than that, its timer never fires (each sample pushes it out) and never wakes the process. The
+ *   timer does not keep the process alive. `stop()` ends it.
  * - Cheap: a sample is two clock reads and a subtraction. Only the last `keep` steps are kept.
  */
 import type { Clock } from './clock.js';
@@ -89,6 +91,7 @@ export class ClockStepDetector {
     }
     this.#lastMono = mono;
     this.#lastOffset = offset;
+    this.#timer?.refresh();
     if (step) for (const l of this.#listeners) l(step);
     return step;
   }
@@ -102,12 +105,13 @@ export class ClockStepDetector {
 
   start(): void {
     if (this.#timer) return;
-    this.#timer = setInterval(() => this.sample(), this.#sampleMs);
+    // A timeout that sample() pushes out (refresh), and that re-arms itself the same way.
+    this.#timer = setTimeout(() => this.sample(), this.#sampleMs);
     this.#timer.unref();
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 }

@@ -1,3 +1,5 @@
+import { wakeAt } from './wake-at.js';
+
 /** Time is injected so that schedules and checks can be tested with fake or replayed time. */
 export interface Clock {
   /** Wall-clock UTC time in ms since the epoch. */
@@ -6,55 +8,45 @@ export interface Clock {
   monotonic(): number;
   /** Resolves after `ms` of this clock's time; rejects with the signal's reason when aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when `monotonic()` reaches `deadline`; rejects with the signal's reason when aborted.
+   * The system clock wakes every sleeper of one deadline together (core/wake-at.ts), at most 1 ms
+   * early: what polls on a shared grid use, so that they wake the process once.
+   */
+  sleepUntil(deadline: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** Node's timers take at most 2^31 − 1 ms; a longer delay would fire after 1 ms. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/**
- * A delay Node's setTimeout honours: clamped to 0..MAX_TIMER_MS (NaN: 0), in whole milliseconds
- * (rounded up, so never early). For one-shot timeouts and wake-ups whose owner re-checks when it
- * fires; long waits use `Clock.sleep`, which chunks. Whole milliseconds because Node keeps one
- * timer list per distinct duration: a fractional delay (a deadline minus performance.now()) made
- * a list, a property of Node's list map and a priority-queue entry for nearly every timer, and
- * threw them away when it fired.
- */
-export function timerMs(ms: number): number {
-  if (!(ms > 0)) return 0;
-  return Math.min(Math.ceil(ms), MAX_TIMER_MS);
-}
+export { MAX_TIMER_MS, timerMs } from './timer-ms.js';
 
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
-  sleep: systemSleep,
+  sleep: (ms, signal) => (ms > 0 ? systemSleepUntil(performance.now() + ms, signal) : nextTurn(signal)),
+  sleepUntil: systemSleepUntil,
 };
 
 /**
- * Sleeps on Node's timers, safe for any delay: 0 or less yields to the event loop once
- * (setImmediate, no 1 ms timer clamp), so a loop may go back to back without starving I/O; a delay
- * beyond what one timer can hold is slept in several.
+ * The system clock sleeps on Node's timers, safe for any delay (wake-at.ts re-arms a timer that
+ * could not hold it all). A sleep of 0 or less yields to the event loop once (setImmediate, no
+ * 1 ms timer clamp), so a loop may go back to back without starving I/O.
  */
-function systemSleep(ms: number, signal?: AbortSignal): Promise<void> {
+function nextTurn(signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
-  if (!(ms > 0)) return new Promise<void>((resolve) => setImmediate(resolve));
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+function systemSleepUntil(deadline: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise<void>((resolve, reject) => {
-    const deadline = performance.now() + Math.min(ms, Number.MAX_SAFE_INTEGER);
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      const left = deadline - performance.now();
-      if (left <= 0) {
-        signal?.removeEventListener('abort', onAbort);
-        return resolve();
-      }
-      timer = setTimeout(arm, Math.max(1, timerMs(left)));
-    };
     const onAbort = () => {
-      clearTimeout(timer);
+      cancel();
       reject(signal!.reason);
     };
+    const cancel = wakeAt(deadline, () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
     signal?.addEventListener('abort', onAbort, { once: true });
-    arm();
   });
 }
 
@@ -93,6 +85,10 @@ export class FakeClock implements Clock {
       this.sleepers.push(sleeper);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  sleepUntil(deadline: number, signal?: AbortSignal): Promise<void> {
+    return this.sleep(deadline - this.mono, signal);
   }
 
   /** Moves both clocks forward and wakes every sleeper whose time has come. */

@@ -8,9 +8,12 @@
  *   handed to listeners (as StoredRecord, with the object) and, through them, sent; the row keeps
  *   them whole, or for an acquisition without the envelope its row and the chain give back
  *   (compact-body.ts).
- * - A batch is committed `commitIntervalMs` after the first record of an empty queue arrived
- *   (0: on the next turn of the event loop), or synchronously inside `enqueue` when `batchSize`
- *   records are pending, so one transaction never holds more than `batchSize` records.
+ * - A batch is committed at the first multiple of `commitIntervalMs` on the monotonic clock
+ *   (performance.now()) after the first record of an empty queue arrived, so at most that long
+ *   after it (0: on the next turn of the event loop), or synchronously inside `enqueue` when
+ *   `batchSize` records are pending, so one transaction never holds more than `batchSize` records.
+ *   The grid is the devices' poll grid: a commit shares the process's wake-up with the polls of its
+ *   instant (core/wake-at.ts), after them.
  * - Committing a batch: seqs lastSeq+1.. are assigned and the chain extended in queue order; one
  *   IMMEDIATE transaction inserts the rows. On failure the chain head and lastSeq are put back and
  *   every record of the batch is rejected (SQLITE_FULL becomes TgError TG_JOURNAL_FULL). A draft
@@ -24,7 +27,8 @@
  *   listener is logged and skipped. The records' objects are released after the last listener
  *   (StoredRecord.release): a listener that keeps a record must take `.record` while it runs.
  */
-import { timerMs, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import { wakeAt } from '../core/wake-at.js';
 import { TgError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { RECORD_VERSION, type EventRecord, type JournalRecord } from '../core/types.js';
@@ -81,6 +85,8 @@ export class CommitQueue {
   readonly #insert: (seq: number, kind: number, time: number, device: string | null, body: string, hash: Buffer) => void;
   #queue: Pending[] = [];
   #timer: (() => void) | undefined; // cancels the scheduled commit
+  /** When the scheduled commit is due (performance.now() ms; meaningful while #timer is set). */
+  #due = 0;
   #committing = false;
   #stopped: Error | undefined;
   #lastSeq: number;
@@ -179,6 +185,22 @@ export class CommitQueue {
     for (const p of left) p.reject(reason);
   }
 
+  /**
+   * When, as things stand, the next commit comes at the earliest (performance.now() ms): the
+   * scheduled one's time while records wait, else the grid point a record queued now would wait
+   * for. A full batch, a flush or `commitWith` can come sooner.
+   */
+  nextCommitAt(): number {
+    if (this.#timer !== undefined) return this.#due;
+    return this.#o.commitIntervalMs > 0 ? this.#gridAfter(performance.now()) : performance.now();
+  }
+
+  /** The first multiple of the commit interval after `t` (see #schedule). */
+  #gridAfter(t: number): number {
+    const every = this.#o.commitIntervalMs;
+    return (Math.floor(t / every) + 1) * every;
+  }
+
   #schedule(): void {
     if (this.#timer !== undefined || this.#queue.length === 0) return;
     const run = () => {
@@ -186,8 +208,14 @@ export class CommitQueue {
       this.#commit();
     };
     if (this.#o.commitIntervalMs > 0) {
-      const t = setTimeout(run, timerMs(this.#o.commitIntervalMs));
-      this.#timer = () => clearTimeout(t);
+      // On the grid of the interval (multiples of it on the monotonic clock, like the devices'
+      // polls): a commit wakes the process with the polls of that instant, not a millisecond
+      // after them. It runs after them in that turn, so their requests are out while it writes.
+      this.#due = this.#gridAfter(performance.now());
+      this.#timer = wakeAt(this.#due, () => {
+        const later = setImmediate(run);
+        this.#timer = () => clearImmediate(later);
+      });
     } else {
       const t = setImmediate(run);
       this.#timer = () => clearImmediate(t);

@@ -178,6 +178,12 @@ export class Journal {
     return { seq: this.#queue.lastSeq, hash: this.#queue.headHash };
   }
 
+  /** When the next commit comes at the earliest as things stand (performance.now() ms): see
+   *  CommitQueue.nextCommitAt. Sinks use it to share a commit's wake-up. */
+  nextCommitAt(): number {
+    return this.#queue.nextCommitAt();
+  }
+
   /** Appends queued and not yet committed. */
   get pending(): number {
     return this.#queue.pending;

@@ -7,7 +7,10 @@
  *   over what `deliver` confirmed (`upTo`), never further. Records deleted from the journal (the
  *   disk cap's drop_oldest) are skipped by `entries`; the gap event the journal wrote says which.
  * - A batch is sent when `sink.batchSize` records are waiting, or `sink.flushIntervalMs` after the
- *   first of them was seen (0: at once). Commits wake the runner; it never polls.
+ *   first of them was seen (0: at once), or sooner, at a commit, when the journal's next commit
+ *   (`nextCommitAt`) comes after that deadline: waiting longer would gather nothing, and the send
+ *   shares the commit's wake-up instead of waking the process again. Commits wake the runner; it
+ *   never polls.
  * - The cursor is registered with the journal's in-memory tail (`tailReader`), so that records
  *   every running sink confirmed leave it at once.
  * - A thrown failure is retried with exponential backoff and jitter (0.5 s doubling to 30 s by
@@ -19,8 +22,9 @@
  *   fractional one as the seq below it, and one that is not a number at all (NaN, a string) as a
  *   failed delivery: the cursor never passes a record the sink was not given, and never becomes
  *   something that is not a seq.
- * - The cursor is persisted at most every `cursorPersistMs` (each write is a durable transaction)
- *   and on stop; after a crash the sink resends at most that much, which is harmless (sinks are
+ * - The cursor is persisted at most every `cursorPersistMs` (each write is a durable transaction;
+ *   at a commit shortly before that when the next commit would come after it) and on stop; after
+ *   a crash the sink resends at most that much, which is harmless (sinks are
  *   idempotent or carry seq for deduplication). A cursor write that fails is retried
  *   `cursorPersistMs` later (and on stop) without holding up delivery.
  * - Each runner has its own loop and its own backoff: one sink's outage never slows another sink,
@@ -50,6 +54,9 @@ export interface SinkJournal {
   tailReader?(cursor: number): TailReader;
   /** Has `encode` run on every record at commit (Journal.addEncoder). */
   addEncoder?(encode: (r: JournalRecord) => string): (r: CommittedRecord) => Encoded;
+  /** When the next commit comes at the earliest (performance.now() ms), so that a flush or a
+   *  cursor write can share its wake-up (Journal.nextCommitAt). */
+  nextCommitAt?(): number;
 }
 
 export interface SinkRunnerOptions {
@@ -179,10 +186,15 @@ export class SinkRunner {
       }
       if (waiting < batchSize && flushIntervalMs > 0 && !this.#draining) {
         this.#pendingSince ??= performance.now();
-        const left = this.#pendingSince + flushIntervalMs - performance.now();
-        if (left > 0) {
-          // Commits before the deadline wake the loop only once they fill a batch.
-          await this.#sleep(left, signal, 'full batch');
+        const deadline = this.#pendingSince + flushIntervalMs;
+        const left = deadline - performance.now();
+        // Waiting gathers more only if a commit comes before the deadline: then wait for it and
+        // look again; else send now, in the wake-up of the commit that brought these records,
+        // instead of waking the process again at the deadline for nothing new. A journal that
+        // cannot tell wakes the loop before the deadline only with a full batch.
+        const nextCommit = journal.nextCommitAt?.();
+        if (left > 0 && (nextCommit === undefined || nextCommit <= deadline)) {
+          await this.#sleep(left, signal, nextCommit === undefined ? 'full batch' : 'commit');
           continue;
         }
       }
@@ -226,6 +238,17 @@ export class SinkRunner {
     const due = this.#persistedAt + (this.#o.cursorPersistMs ?? 1000) - performance.now();
     if (due <= 0) this.#persist();
     else this.#persistTimer ??= setTimeout(() => this.#persist(), timerMs(due)).unref();
+  }
+
+  /**
+   * In a commit's wake-up: persists the cursor now if it will be due before the next commit, so
+   * that its timer need not wake the process on its own (a little early is harmless: the interval
+   * only bounds how often the cursor is written).
+   */
+  #persistBeforeDue(): void {
+    if (this.#persistTimer === undefined) return;
+    const next = this.#o.journal.nextCommitAt?.();
+    if (next !== undefined && next >= this.#persistedAt + (this.#o.cursorPersistMs ?? 1000)) this.#persist();
   }
 
   #persist(): void {
@@ -311,6 +334,7 @@ export class SinkRunner {
 
   /** A commit: wakes a sleep that waits for one, or for a full batch once there is one. */
   #committed(): void {
+    this.#persistBeforeDue();
     const s = this.#sleeping;
     if (s === undefined || s.until === 'stop') return;
     if (s.until === 'commit' || this.#o.journal.lastSeq - this.#cursor >= this.sink.batchSize) s.done();

@@ -370,7 +370,7 @@ describe('interval 0', () => {
 
   it('a device with interval 0 never asks to wait between polls (back to back), and one with an interval waits the rest of it', async () => {
     const sleeps: number[] = [];
-    const clock: Clock = { now: () => Date.now(), monotonic: () => performance.now(), sleep: (ms, signal) => (sleeps.push(ms), systemClock.sleep(ms, signal)) };
+    const clock: Clock = { now: () => Date.now(), monotonic: () => performance.now(), sleep: (ms, signal) => (sleeps.push(ms), systemClock.sleep(ms, signal)), sleepUntil: (t, signal) => (sleeps.push(t - performance.now()), systemClock.sleepUntil(t, signal)) };
     let calls = 0;
     const t = runner({ read: async () => [ch('a', ++calls)] }, { clock, interval: 0 });
     await vi.waitFor(() => expect(t.acquisitions.length).toBeGreaterThanOrEqual(50));
@@ -380,7 +380,7 @@ describe('interval 0', () => {
 
     const waits: number[] = [];
     const fake = new FakeClock();
-    const timed: Clock = { now: () => fake.now(), monotonic: () => fake.monotonic(), sleep: (ms, signal) => (waits.push(ms), fake.sleep(ms, signal)) };
+    const timed: Clock = { now: () => fake.now(), monotonic: () => fake.monotonic(), sleep: (ms, signal) => (waits.push(ms), fake.sleep(ms, signal)), sleepUntil: (t, signal) => (waits.push(t - fake.monotonic()), fake.sleepUntil(t, signal)) };
     const u = runner(
       {
         read: async () => {

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { DeviceLoops } from '../../src/acquisition/device-loops.js';
-import { FakeClock } from '../../src/core/clock.js';
+import { FakeClock, systemClock } from '../../src/core/clock.js';
 import { ClockStepDetector } from '../../src/core/clock-step.js';
 import type { Driver, LineDriverDefinition } from '../../src/core/driver.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -19,6 +19,23 @@ describe('ClockStepDetector', () => {
       expect(d.sample()).toBeUndefined();
     }
     expect(d.steps).toEqual([]);
+  });
+
+  it('samples on its own only after sampleMs without a sample: while readings sample, its timer never wakes the process', async () => {
+    const d = new ClockStepDetector(systemClock, { sampleMs: 500 });
+    const sample = vi.spyOn(d, 'sample');
+    d.start();
+    let ours = 0;
+    const busyUntil = performance.now() + 1000;
+    while (performance.now() < busyUntil) {
+      d.sample(); // as each acquisition does (affects)
+      ours++;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(sample.mock.calls.length - ours).toBe(0);
+    await new Promise((r) => setTimeout(r, 1200));
+    d.stop();
+    expect(sample.mock.calls.length - ours).toBeGreaterThanOrEqual(2); // idle: every sampleMs, on its own
   });
 
   it('sees a step forwards and backwards, with its size and where it happened', () => {

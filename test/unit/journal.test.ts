@@ -142,6 +142,18 @@ describe('Journal appends', () => {
     expect(j.stats().records).toBe(1);
   });
 
+  it('commits on the grid of its interval: at the first multiple of it after the first queued record', async () => {
+    const j = openJournal({ commitIntervalMs: 50 });
+    const queuedAt = performance.now();
+    const pending = j.appendAcquisition(acquisition(1));
+    const due = j.nextCommitAt();
+    expect(due % 50).toBe(0);
+    expect(due).toBeGreaterThan(queuedAt);
+    expect(due - queuedAt).toBeLessThanOrEqual(50);
+    await pending;
+    expect(performance.now()).toBeGreaterThanOrEqual(due - 1); // at most 1 ms early, like any Node timer
+  });
+
   it('rejects an acquisition with no JSON form on its own, without consuming a seq', async () => {
     const j = openJournal();
     const results = await Promise.allSettled([

@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import type { EventRecord, JournalRecord } from '../../src/core/types.js';
 import { Journal, type CommittedRecord, type JournalOptions } from '../../src/journal/index.js';
 import { JournalQueries } from '../../src/journal/queries.js';
-import { redact, SinkError, SinkRunner, type Delivered, type Sink } from '../../src/sinks/index.js';
+import { redact, SinkError, SinkRunner, type Delivered, type Sink, type SinkJournal } from '../../src/sinks/index.js';
 
 /** A sink whose destination is an array; each delivery is answered by `answer` (default: all). */
 class ArraySink implements Sink {
@@ -47,7 +47,7 @@ function openJournal(path?: string, over: Partial<JournalOptions> = {}): Journal
   return j;
 }
 
-function run(sink: Sink, journal: Journal, extra: { cursorPersistMs?: number } = {}): SinkRunner {
+function run(sink: Sink, journal: SinkJournal, extra: { cursorPersistMs?: number } = {}): SinkRunner {
   const r = new SinkRunner(sink, { journal, clock: systemClock, log: silentLogger(), backoff: { initialMs: 5, maxMs: 20 }, ...extra });
   runners.push(r);
   r.start();
@@ -60,6 +60,22 @@ async function append(j: Journal, n: number, time = Date.now()): Promise<Journal
       j.appendAcquisition({ device: 'd', time, clock: 'yes', channels: { c: { quantity: 'voltage', value: i, unit: 'V' }, t: { quantity: 'temperature', value: 23, unit: '°C' } } }),
     ),
   );
+}
+
+/** The journal as a runner sees it, but saying its next commit comes at `nextCommitAt()`. */
+function withNextCommit(j: Journal, nextCommitAt: () => number): SinkJournal {
+  return {
+    get lastSeq() {
+      return j.lastSeq;
+    },
+    entries: (from, limit) => j.entries(from, limit),
+    cursor: (name) => j.cursor(name),
+    setCursor: (name, seq) => j.setCursor(name, seq),
+    onCommit: (listener) => j.onCommit(listener),
+    appendEvent: (e) => j.appendEvent(e),
+    tailReader: (cursor) => j.tailReader(cursor),
+    nextCommitAt,
+  };
 }
 
 const eventOf = (r: CommittedRecord): EventRecord['event'] | undefined => (r.record.kind === 'event' ? r.record.event : undefined);
@@ -223,6 +239,43 @@ describe('SinkRunner', () => {
     await append(j, 120);
     await until('full batches', () => sink.received.length === 130);
     expect(sink.batches.slice(1).map((b) => b.length).slice(0, 2)).toEqual([50, 50]);
+  });
+
+  it('sends a partial batch at the commit that brought it when no further commit can come before its flush deadline', async () => {
+    const j = openJournal();
+    const sink = new ArraySink('a', 50, 60_000);
+    // As a journal whose next commit is two minutes away says it (a slow commit interval).
+    const farCommits = withNextCommit(j, () => performance.now() + 120_000);
+    run(sink, farCommits);
+    await append(j, 10);
+    // Not 60 s later: waiting would gather nothing, so it goes in the commit's wake-up.
+    await until('the partial batch', () => sink.received.length === 10, 10_000);
+    expect(sink.batches).toEqual([oneTo(10)]);
+  });
+
+  it('keeps a partial batch waiting while a commit may still come before its flush deadline', async () => {
+    const j = openJournal();
+    const sink = new ArraySink('a', 50, 400);
+    const commitsSoon = withNextCommit(j, () => performance.now());
+    run(sink, commitsSoon);
+    await append(j, 10);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sink.batches).toHaveLength(0);
+    await until('the partial batch after the interval', () => sink.received.length === 10);
+  });
+
+  it('persists its cursor at a commit when the write would fall due before the next commit, not on a timer of its own', async () => {
+    const j = openJournal();
+    const sink = new ArraySink('a', 50, 0);
+    const farCommits = withNextCommit(j, () => performance.now() + 120_000);
+    run(sink, farCommits, { cursorPersistMs: 60_000 });
+    await append(j, 1);
+    await until('the first cursor write (none was due yet)', () => j.cursor('a') === 1);
+    await append(j, 1);
+    await until('delivery', () => sink.received.length === 2);
+    expect(j.cursor('a')).toBe(1); // written at most every 60 s: not yet
+    await append(j, 1); // a commit, and the next one is 120 s away, past the cursor write's due time
+    await until('the cursor written at the commit', () => j.cursor('a') >= 2, 10_000);
   });
 
   it('a sink that hangs never holds back another sink', async () => {

@@ -67,6 +67,22 @@ describe('timers', () => {
     expect((await read).registers).toHaveLength(2);
   });
 
+  it('a Modbus request times out on its own deadline, also after the link’s reply timer fired with nothing in flight', async () => {
+    const { link, ends } = memoryModbusLink('tcp');
+    cleanups.push(() => link.close());
+    let answering = true;
+    ends.onConnect = (end) => onRequests('tcp', end, (req) => void (answering && end.write(replyFrame('tcp', req))));
+    link.start();
+    await link.waitConnected(1000);
+    expect((await link.exclusive((io) => io.readRegisters(1, 3, 0, 2, 60))).registers).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 150)); // the reply timer came and found nothing in flight
+    expect((await link.exclusive((io) => io.readRegisters(1, 3, 0, 2, 60))).registers).toHaveLength(2);
+    answering = false;
+    const sent = performance.now();
+    await expect(link.exclusive((io) => io.readRegisters(1, 3, 0, 2, 60))).rejects.toMatchObject({ code: 'TG_LINK_TIMEOUT' });
+    expect(performance.now() - sent).toBeGreaterThanOrEqual(59);
+  });
+
   it('a 25-day sleep does not end at once', async () => {
     const stop = new AbortController();
     const sleep = systemClock.sleep(DAYS_25, stop.signal);

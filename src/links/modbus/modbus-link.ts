@@ -50,12 +50,15 @@ export class ModbusLink implements RegisterLink {
   private session: ModbusSession | undefined;
   private inflight: InFlight | undefined;
   /**
-   * One timer for every transaction's reply timeout, set for the earliest deadline it must catch
-   * and re-armed from there for the one in flight: not a setTimeout and a clearTimeout per
-   * request, which at hundreds of requests a second were a visible share of the CPU.
+   * One timer for every transaction's reply timeout, pushed out to each new request's deadline
+   * (`refresh()`, no new timer) and re-armed when it fires before the deadline of the one in
+   * flight: not a setTimeout and a clearTimeout per request, which at hundreds of requests a second
+   * were a visible share of the CPU, and not a timer that fires once a timeout after the first
+   * request whatever came since, which woke an otherwise idle process once a timeout per link.
    */
   private replyTimer: NodeJS.Timeout | undefined;
-  private replyTimerAt = Infinity;
+  /** The delay the reply timer was set with (refresh() keeps it). */
+  private replyTimerMs = 0;
   /** Signals this link listens to for an abort: one listener per signal, not one per request. */
   private readonly abortListened = new WeakSet<AbortSignal>();
   private connectWaiters: (() => void)[] = [];
@@ -243,17 +246,21 @@ export class ModbusLink implements RegisterLink {
     });
   }
 
-  /** Makes sure the reply timer fires by `deadline` (performance.now() ms). */
+  /** Sets the reply timer for `deadline` (performance.now() ms), the deadline of the transaction
+   *  now in flight. */
   private armReplyTimer(deadline: number): void {
-    if (this.replyTimer !== undefined && this.replyTimerAt <= deadline) return; // it fires in time, and re-arms then
+    const ms = timerMs(deadline - performance.now());
+    if (this.replyTimer !== undefined && ms === this.replyTimerMs) {
+      this.replyTimer.refresh();
+      return;
+    }
     clearTimeout(this.replyTimer);
-    this.replyTimerAt = deadline;
-    this.replyTimer = setTimeout(this.onReplyTimer, timerMs(deadline - performance.now()));
+    this.replyTimerMs = ms;
+    this.replyTimer = setTimeout(this.onReplyTimer, ms);
   }
 
   /** The transaction in flight, if any, times out when its deadline has come, else the timer waits on. */
   private readonly onReplyTimer = (): void => {
-    this.replyTimer = undefined;
     const transaction = this.inflight;
     if (!transaction) return;
     if (performance.now() >= transaction.deadline) transaction.timedOut();
