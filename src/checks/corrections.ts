@@ -16,7 +16,7 @@ export interface Correction {
   value: number | null;
   /** Relative correction applied: Σ c·(x − x_ref). */
   relative: number;
-  missing: Influence[];
+  missing: readonly Influence[];
 }
 
 /** The sample if it is recent enough (either side) of `t`. */
@@ -26,14 +26,16 @@ export function fresh(s: Sample | undefined, t: number, maxAgeMs: number): numbe
 
 export function correct(cfg: StandardConfig, env: StandardState['env'], value: number, t: number): Correction {
   let relative = 0;
-  const missing: Influence[] = [];
+  let missing: Influence[] | undefined; // made only when one is missing: this runs per reading
   for (const q of INFLUENCES) {
     const c = cfg.corrections[q];
     if (!c) continue;
     const x = fresh(env[q], t, cfg.environment.maxAge);
-    if (x === undefined) missing.push(q);
+    if (x === undefined) (missing ??= []).push(q);
     else relative += c.coefficient * (x - c.reference);
   }
-  if (missing.length > 0) return { value: null, relative: 0, missing };
-  return { value: value * (1 - relative), relative, missing };
+  if (missing !== undefined) return { value: null, relative: 0, missing };
+  return { value: value * (1 - relative), relative, missing: NONE };
 }
+
+const NONE: readonly Influence[] = Object.freeze([]);

@@ -51,6 +51,12 @@ interface ChannelResult {
   events: GatewayEvent[];
 }
 
+/** A standard watching a channel, in its role. */
+interface Route {
+  std: StandardRuntime;
+  role: Role;
+}
+
 export interface EngineSnapshot {
   v: 1;
   configHash: string;
@@ -60,8 +66,6 @@ export interface EngineSnapshot {
 export type ActionOutcome =
   | { ok: true; event: GatewayEvent; state: LifecycleState }
   | { ok: false; code: 'unknown_standard' | 'forbidden'; message: string; allowed?: readonly LifecycleState[] };
-
-const key = (device: string, channel: string) => `${device}\u0000${channel}`;
 
 /** What the journal accepts: finite time, value null or finite, u and numeric extras finite. */
 function journalable(r: Reading): boolean {
@@ -75,9 +79,9 @@ function journalable(r: Reading): boolean {
 export class CheckEngine {
   readonly configHash: string;
   private readonly runtimes = new Map<string, StandardRuntime>();
-  private readonly routes = new Map<string, { std: StandardRuntime; role: Role }[]>();
-  /** Devices with at least one watched channel. */
-  private readonly devices = new Set<string>();
+  /** device -> channel -> the standards watching it: per acquisition one lookup of its device
+   *  and one per channel, no key string built. */
+  private readonly routes = new Map<string, Map<string, Route[]>>();
 
   constructor(private readonly configs: readonly StandardConfig[]) {
     this.configHash = createHash('sha256').update(JSON.stringify(configs)).digest('hex');
@@ -87,16 +91,15 @@ export class CheckEngine {
   private build(states: Record<string, StandardState> | null): void {
     this.runtimes.clear();
     this.routes.clear();
-    this.devices.clear();
     for (const cfg of this.configs) {
       const rt = new StandardRuntime(cfg, states?.[cfg.id]);
       this.runtimes.set(cfg.id, rt);
       const add = (device: string, channel: string, role: Role) => {
-        const k = key(device, channel);
-        const list = this.routes.get(k) ?? [];
+        let byChannel = this.routes.get(device);
+        if (byChannel === undefined) this.routes.set(device, (byChannel = new Map()));
+        const list = byChannel.get(channel) ?? [];
         list.push({ std: rt, role });
-        this.routes.set(k, list);
-        this.devices.add(device);
+        byChannel.set(channel, list);
       };
       add(cfg.measurand.device, cfg.measurand.channel, { kind: 'measurand' });
       if (cfg.thermistor) add(cfg.thermistor.device, cfg.thermistor.channel, { kind: 'thermistor' });
@@ -120,29 +123,27 @@ export class CheckEngine {
 
   /** Whether any standard watches this channel (acquisition may skip the engine otherwise). */
   watches(device: string, channel: string): boolean {
-    return this.routes.has(key(device, channel));
+    return this.routes.get(device)?.has(channel) ?? false;
   }
 
   process(acq: Acquisition): ProcessResult {
-    if (!this.devices.has(acq.device)) return { acquisition: acq, judged: false, events: [] };
+    const byChannel = this.routes.get(acq.device);
+    if (byChannel === undefined) return { acquisition: acq, judged: false, events: [] };
     let channels: Record<string, ChannelReading> | undefined;
     const events: GatewayEvent[] = [];
     // The watched channels (usually one of several) in name order; the others are not sorted.
-    const watched: { name: string; routes: { std: StandardRuntime; role: Role }[] }[] = [];
-    for (const name in acq.channels) {
-      const routes = this.routes.get(key(acq.device, name));
-      if (routes) watched.push({ name, routes });
-    }
+    const watched: string[] = [];
+    for (const name in acq.channels) if (byChannel.has(name)) watched.push(name);
     // Insertion sort: a handful of channels, without the work array Array#sort allocates.
     for (let i = 1; i < watched.length; i++) {
       const w = watched[i]!;
       let j = i - 1;
-      for (; j >= 0 && watched[j]!.name > w.name; j--) watched[j + 1] = watched[j]!;
+      for (; j >= 0 && watched[j]! > w; j--) watched[j + 1] = watched[j]!;
       watched[j + 1] = w;
     }
-    for (const { name, routes } of watched) {
+    for (const name of watched) {
       const c = acq.channels[name]!;
-      const res = this.judge(routes, channelReading(acq, name, c));
+      const res = this.judge(byChannel.get(name)!, channelReading(acq, name, c));
       channels ??= { ...acq.channels };
       channels[name] = annotated(c, res);
       for (const e of res.events) events.push(e);
@@ -152,7 +153,7 @@ export class CheckEngine {
   }
 
   /** One watched channel's reading through every route that concerns it. */
-  private judge(routes: readonly { std: StandardRuntime; role: Role }[], r: Reading): ChannelResult {
+  private judge(routes: readonly Route[], r: Reading): ChannelResult {
     if (!journalable(r)) {
       // The journal refuses it, so a replay never sees it: judged, but the state is left alone.
       const annotations: ReadingAnnotations = { verdicts: [{ check: 'quality', result: 'fail', detail: 'not a finite number' }] };
@@ -281,7 +282,9 @@ function annotated(c: ChannelReading, res: ChannelResult): ChannelReading {
   if (c.extra !== undefined) out.extra = c.extra;
   const { standard, verdicts, verified } = res.annotations;
   if (standard !== undefined) out.standard = standard;
-  if (verdicts !== undefined && verdicts.length > 0) out.verdicts = verdicts;
+  // A copy of exactly its length: the checks' array grew by push (room for 16), and the record
+  // holds it until the journal commits, long enough to be promoted to the old generation.
+  if (verdicts !== undefined && verdicts.length > 0) out.verdicts = verdicts.slice();
   if (verified !== undefined) out.verified = verified;
   return out;
 }

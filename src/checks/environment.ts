@@ -15,8 +15,8 @@ const QUANTITIES: readonly EnvQuantity[] = ['temperature', 'humidity', 'pressure
 
 export interface EnvironmentJudgement {
   result: 'pass' | 'warn' | 'fail';
-  out: EnvQuantity[];
-  missing: EnvQuantity[];
+  out: readonly EnvQuantity[];
+  missing: readonly EnvQuantity[];
   detail: string;
 }
 
@@ -29,24 +29,28 @@ function show(w: Interval): string {
 }
 
 export function judgeEnvironment(cfg: StandardConfig, env: StandardState['env'], t: number): EnvironmentJudgement {
-  const out: EnvQuantity[] = [];
-  const missing: EnvQuantity[] = [];
-  const notes: string[] = [];
+  // Arrays and notes only when something is out or missing: this runs for every reading of a
+  // standard, and nearly always finds the air in its window.
+  let out: EnvQuantity[] | undefined;
+  let missing: EnvQuantity[] | undefined;
+  let notes: string[] | undefined;
   for (const q of QUANTITIES) {
     const w = cfg.environment.window[q];
     if (!w) continue;
     const v = fresh(env[q], t, cfg.environment.maxAge);
     if (v === undefined) {
-      missing.push(q);
-      notes.push(`${q} unknown`);
+      (missing ??= []).push(q);
+      (notes ??= []).push(`${q} unknown`);
     } else if (!inside(v, w)) {
-      out.push(q);
-      notes.push(`${q} ${v} outside ${show(w)}`);
+      (out ??= []).push(q);
+      (notes ??= []).push(`${q} ${v} outside ${show(w)}`);
     }
   }
-  const result = out.length > 0 ? 'fail' : missing.length > 0 ? 'warn' : 'pass';
-  return { result, out, missing, detail: notes.join('; ') };
+  const result = out !== undefined ? 'fail' : missing !== undefined ? 'warn' : 'pass';
+  return { result, out: out ?? NONE, missing: missing ?? NONE, detail: notes === undefined ? '' : notes.join('; ') };
 }
+
+const NONE: readonly EnvQuantity[] = Object.freeze([]);
 
 /** An environment reading judged on its own against its window (for the reading's own record). */
 export function judgeEnvironmentValue(cfg: StandardConfig, q: EnvQuantity, v: number): 'pass' | 'fail' {

@@ -168,15 +168,19 @@ export function newOutcome(): Outcome {
   return { verdicts: [], events: [], flags: new Set(), moves: [] };
 }
 
-/** A verdict whose value is dropped when not finite (JSON has no Infinity), with the reason kept. */
+/**
+ * A verdict whose value is dropped when not finite (JSON has no Infinity), with the reason kept.
+ * Made as one literal per shape, keys in one order: a verdict lives in its record until the
+ * journal commits it, and a property added after creation would give each one a second
+ * allocation (V8 keeps it outside the object).
+ */
 export function verdict(check: string, result: Verdict['result'], value?: number | null, detail?: string): Verdict {
-  const v: Verdict = { check, result };
-  if (value !== undefined && value !== null) {
-    if (Number.isFinite(value)) v.value = value;
-    else detail = detail ? `${detail} (value ${value})` : `value ${value}`;
+  if (value !== undefined && value !== null && !Number.isFinite(value)) {
+    detail = detail ? `${detail} (value ${value})` : `value ${value}`;
+    value = undefined;
   }
-  if (detail !== undefined) v.detail = detail;
-  return v;
+  if (value === undefined || value === null) return detail === undefined ? { check, result } : { check, result, detail };
+  return detail === undefined ? { check, result, value } : { check, result, value, detail };
 }
 
 /** A finite number or null (for state and API fields). */

@@ -34,9 +34,11 @@ export function startTrip(s: TransportSlice, t: number): void {
   s.trip = emptyTrip(t);
 }
 
-export function openAlarms(s: TransportSlice): Alarm[] {
-  return s.alarms.filter((a) => a.resolved === null);
+export function openAlarms(s: TransportSlice): readonly Alarm[] {
+  return s.alarms.length === 0 ? NO_ALARMS : s.alarms.filter((a) => a.resolved === null); // per reading: no array for none
 }
+
+const NO_ALARMS: readonly Alarm[] = Object.freeze([]);
 
 /** Resolves every open alarm; returns how many. */
 export function resolveAlarms(s: TransportSlice, t: number, by: string, note?: string): number {
