@@ -68,6 +68,9 @@ export interface SinkRunnerOptions {
   cursorPersistMs?: number;
 }
 
+/** SinkRunnerOptions.cursorPersistMs when not given. */
+const CURSOR_PERSIST_MS = 1000;
+
 /** Seqs listed in one quarantine event at most (the count and range are always complete). */
 const MAX_LISTED_SEQS = 1000;
 
@@ -235,7 +238,7 @@ export class SinkRunner {
     this.#cursor = Math.min(upTo, this.#o.journal.lastSeq);
     this.#tailReader?.passed(this.#cursor);
     this.#delivered += count;
-    const due = this.#persistedAt + (this.#o.cursorPersistMs ?? 1000) - performance.now();
+    const due = this.#persistedAt + this.#persistEveryMs - performance.now();
     if (due <= 0) this.#persist();
     else this.#persistTimer ??= setTimeout(() => this.#persist(), timerMs(due)).unref();
   }
@@ -248,7 +251,11 @@ export class SinkRunner {
   #persistBeforeDue(): void {
     if (this.#persistTimer === undefined) return;
     const next = this.#o.journal.nextCommitAt?.();
-    if (next !== undefined && next >= this.#persistedAt + (this.#o.cursorPersistMs ?? 1000)) this.#persist();
+    if (next !== undefined && next >= this.#persistedAt + this.#persistEveryMs) this.#persist();
+  }
+
+  get #persistEveryMs(): number {
+    return this.#o.cursorPersistMs ?? CURSOR_PERSIST_MS;
   }
 
   #persist(): void {
@@ -262,7 +269,7 @@ export class SinkRunner {
     } catch (err) {
       this.#log.warn({ error: describeError(err) }, 'could not persist the sink cursor; it will be retried');
       // Retried on its own: a sink that is idle now would otherwise keep it unwritten until stop.
-      if (!this.#controller.signal.aborted) this.#persistTimer = setTimeout(() => this.#persist(), timerMs(this.#o.cursorPersistMs ?? 1000)).unref();
+      if (!this.#controller.signal.aborted) this.#persistTimer = setTimeout(() => this.#persist(), timerMs(this.#persistEveryMs)).unref();
     }
   }
 
