@@ -1,0 +1,66 @@
+/**
+ * What one group commit writes to disk when several devices poll slowly (the peer suite's W2: ten
+ * devices, one acquisition each per 100 ms commit). Every commit rewrites whole pages: the table's
+ * last leaf and, in the index by device and time, one leaf per device. On an edge box's flash
+ * that write amplification is wear, and each page costs CPU to write, sync and checkpoint, so the
+ * journal's pages are 4 KiB: with 16 KiB pages the same commit wrote about 180 KiB.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { systemClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
+import type { Acquisition } from '../../src/core/types.js';
+import { Journal } from '../../src/journal/index.js';
+
+const DEVICES = 10;
+let dir: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tg-writes-'));
+});
+
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Device d's acquisition of slot i: five channels, as a Modbus register map gives them. */
+function acquisition(d: number, i: number): Acquisition {
+  const channels: Acquisition['channels'] = {};
+  for (const [k, name] of ['temperature', 'humidity', 'pressure', 'voltage', 'current'].entries()) {
+    channels[name] = { quantity: name, unit: 'u', value: 20 + k + ((i * 7919) % 13) / 100 };
+  }
+  return { device: `d${String(d).padStart(2, '0')}`, time: 1_800_000_000_000 + i * 100, clock: 'yes', channels };
+}
+
+async function slot(j: Journal, i: number): Promise<void> {
+  const appended = Array.from({ length: DEVICES }, (_, d) => j.appendAcquisition(acquisition(d, i)));
+  await j.flush();
+  await Promise.all(appended);
+}
+
+it('a commit of one acquisition from each of ten devices writes less than 96 KiB to the WAL', async () => {
+  const path = join(dir, 'journal.sqlite');
+  const j = Journal.open({ path, gateway: 'gw', lab: 'LAB', clock: systemClock, commitIntervalMs: 100, log: silentLogger() });
+  try {
+    // Long enough that each device's entries in the index by device and time span many pages.
+    for (let i = 0; i < 1500; i++) await slot(j, i);
+    const other = new Database(path);
+    const wal = () => statSync(`${path}-wal`).size;
+    try {
+      other.pragma('wal_checkpoint(TRUNCATE)');
+      expect(wal()).toBe(0);
+      await slot(j, 1500);
+      const pageSize = other.pragma('page_size', { simple: true }) as number;
+      const frames = (wal() - 32) / (24 + pageSize); // the WAL's header, then a header and a page per frame
+      expect(frames).toBeGreaterThanOrEqual(DEVICES); // each device's index leaf at least: the measure sees the pages
+      expect(wal()).toBeLessThan(96 * 1024); // about 60 KiB (15 pages); with 16 KiB pages 11 pages, 180 KiB
+    } finally {
+      other.close();
+    }
+  } finally {
+    await j.close();
+  }
+});
