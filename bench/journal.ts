@@ -5,12 +5,17 @@
  *   commitIntervalMs 0 so the figure is the commit cost, not the group-commit timer.
  * - batched: 20 000 appends with up to 2 000 in flight, group-committed in batches of 500.
  * Each for synchronous=FULL (the default: survives power loss) and NORMAL (survives a crash).
+ * - ten devices: the peer suite's W2 shape, one acquisition from each of ten devices per commit,
+ *   after 5 000 slots: CPU and bytes written to the WAL per commit, for the journal as it is and
+ *   for the same journal in a file made with 16 KiB pages (the previous design; the ratio is what
+ *   the page size saves).
  * Run directly: `node --import tsx bench/journal.ts` prints a table.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 import { systemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
 import { Journal } from '../src/journal/index.js';
@@ -71,6 +76,59 @@ async function batched(dir: string, synchronous: 'FULL' | 'NORMAL'): Promise<Ben
   ];
 }
 
+const DEVICES = 10;
+const FILL_SLOTS = 5_000;
+const MEASURED_SLOTS = 1_500;
+
+/** Bytes this process has written so far (/proc/self/io: wchar, every write and pwrite). */
+function bytesWritten(): number {
+  return Number(/^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? Number.NaN);
+}
+
+/** Slot `i` of ten devices, each one acquisition, committed together. */
+async function tenDeviceSlot(j: Journal, i: number): Promise<void> {
+  const appended = [];
+  for (let d = 0; d < DEVICES; d++) appended.push(j.appendAcquisition({ ...acquisition(i), device: `d${d}` }));
+  await j.flush();
+  await Promise.all(appended);
+}
+
+async function tenDevices(dir: string, pageSize: number | undefined): Promise<{ cpuUs: number; walBytes: number }> {
+  const path = join(dir, `ten-devices-${pageSize ?? 'default'}.sqlite`);
+  if (pageSize !== undefined) {
+    // A page size sticks once the file has a table; the journal then adds its own tables to it.
+    const db = new Database(path);
+    db.pragma(`page_size = ${pageSize}`);
+    db.exec('CREATE TABLE page_size_holder (x)');
+    db.close();
+  }
+  const j = Journal.open({ path, gateway: 'bench', lab: 'BENCH', clock: systemClock, commitIntervalMs: 100, log: silentLogger() });
+  const reader = new Database(path, { readonly: true });
+  const actual = reader.pragma('page_size', { simple: true });
+  reader.close();
+  if (pageSize !== undefined && actual !== pageSize) throw new Error(`bench journal: the baseline file has ${String(actual)}-byte pages, not ${pageSize}`);
+  for (let i = 0; i < FILL_SLOTS; i++) await tenDeviceSlot(j, i);
+  const written = bytesWritten();
+  const cpu = process.cpuUsage();
+  for (let i = 0; i < MEASURED_SLOTS; i++) await tenDeviceSlot(j, FILL_SLOTS + i);
+  const used = process.cpuUsage(cpu);
+  const walBytes = (bytesWritten() - written) / MEASURED_SLOTS;
+  await j.close();
+  return { cpuUs: (used.user + used.system) / MEASURED_SLOTS, walBytes };
+}
+
+async function tenDeviceCommits(dir: string): Promise<BenchResult[]> {
+  // The journal as it is first, so that the baseline runs with V8 warmed up: no bias for the new.
+  const now = await tenDevices(dir, undefined);
+  const previous = await tenDevices(dir, 16_384);
+  return [
+    { name: `journal, ${DEVICES} devices per commit: CPU per commit`, value: round(now.cpuUs), unit: 'µs' },
+    { name: `journal, ${DEVICES} devices per commit: written per commit (WAL, checkpoints)`, value: round(now.walBytes / 1024, 1), unit: 'KiB' },
+    { name: `journal, ${DEVICES} devices per commit: CPU ÷ with 16 KiB pages`, value: round(now.cpuUs / previous.cpuUs, 2), unit: '×' },
+    { name: `journal, ${DEVICES} devices per commit: written ÷ with 16 KiB pages`, value: round(now.walBytes / previous.walBytes, 2), unit: '×' },
+  ];
+}
+
 function round(v: number, digits = 0): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
@@ -83,6 +141,7 @@ export async function benchJournal(): Promise<BenchResult[]> {
     for (const mode of ['FULL', 'NORMAL'] as const) {
       results.push(...(await single(dir, mode)), ...(await batched(dir, mode)));
     }
+    results.push(...(await tenDeviceCommits(dir)));
     return results;
   } finally {
     rmSync(dir, { recursive: true, force: true });
