@@ -6,9 +6,9 @@
  * - batched: 20 000 appends with up to 2 000 in flight, group-committed in batches of 500.
  * Each for synchronous=FULL (the default: survives power loss) and NORMAL (survives a crash).
  * - ten devices: the peer suite's W2 shape, one acquisition from each of ten devices per commit,
- *   after 5 000 slots: CPU and bytes written (WAL and checkpoints) per commit, for the journal as it is and
- *   for the same journal in a file made with 16 KiB pages (the previous design; the ratio is what
- *   the page size saves).
+ *   after 5 000 slots: CPU and bytes written (WAL and checkpoints) per commit, for the journal as
+ *   it is and for the same journal in a file made with 16 KiB pages (the previous design; the
+ *   ratio is what the page size saves).
  * Run directly: `node --import tsx bench/journal.ts` prints a table.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
