@@ -1,9 +1,9 @@
 /**
  * What one group commit writes to disk when several devices poll slowly (the peer suite's W2: ten
  * devices, one acquisition each per 100 ms commit). Every commit rewrites whole pages: the table's
- * last leaf and, in the index by device and time, one leaf per device. On an edge box's flash
- * that write amplification is wear, and each page costs CPU to write, sync and checkpoint, so the
- * journal's pages are 4 KiB: with 16 KiB pages the same commit wrote about 180 KiB.
+ * last leaf and, in the index by device and time, one leaf per device. On an edge box's flash that
+ * write amplification is wear, and each page costs CPU to write, sync and checkpoint: this holds
+ * it to what the schema needs (a new index, or a row per value, would show here).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +41,7 @@ async function slot(j: Journal, i: number): Promise<void> {
   await Promise.all(appended);
 }
 
-it('a commit of one acquisition from each of ten devices writes less than 96 KiB to the WAL', async () => {
+it('a commit of one acquisition from each of ten devices writes at most two pages per device to the WAL', async () => {
   const path = join(dir, 'journal.sqlite');
   const j = Journal.open({ path, gateway: 'gw', lab: 'LAB', clock: systemClock, commitIntervalMs: 100, log: silentLogger() });
   try {
@@ -56,7 +56,7 @@ it('a commit of one acquisition from each of ten devices writes less than 96 KiB
       const pageSize = other.pragma('page_size', { simple: true }) as number;
       const frames = (wal() - 32) / (24 + pageSize); // the WAL's header, then a header and a page per frame
       expect(frames).toBeGreaterThanOrEqual(DEVICES); // each device's index leaf at least: the measure sees the pages
-      expect(wal()).toBeLessThan(96 * 1024); // about 60 KiB (15 pages); with 16 KiB pages 11 pages, 180 KiB
+      expect(frames).toBeLessThanOrEqual(2 * DEVICES); // 11 with 16 KiB pages, 15 with 4 KiB (page splits)
     } finally {
       other.close();
     }
