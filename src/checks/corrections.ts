@@ -9,7 +9,7 @@
  */
 import type { Influence, StandardConfig } from './config.js';
 import { INFLUENCES } from './config.js';
-import type { Sample, StandardState } from './state.js';
+import { NONE, type Sample, type StandardState } from './state.js';
 
 export interface Correction {
   /** The corrected value, or null when an influence value was missing. */
@@ -37,5 +37,3 @@ export function correct(cfg: StandardConfig, env: StandardState['env'], value: n
   if (missing !== undefined) return { value: null, relative: 0, missing };
   return { value: value * (1 - relative), relative, missing: NONE };
 }
-
-const NONE: readonly Influence[] = Object.freeze([]);

@@ -9,7 +9,7 @@
  */
 import type { EnvQuantity, Interval, StandardConfig } from './config.js';
 import { fresh } from './corrections.js';
-import type { StandardState } from './state.js';
+import { NONE, type StandardState } from './state.js';
 
 const QUANTITIES: readonly EnvQuantity[] = ['temperature', 'humidity', 'pressure'];
 
@@ -49,8 +49,6 @@ export function judgeEnvironment(cfg: StandardConfig, env: StandardState['env'],
   const result = out !== undefined ? 'fail' : missing !== undefined ? 'warn' : 'pass';
   return { result, out: out ?? NONE, missing: missing ?? NONE, detail: notes === undefined ? '' : notes.join('; ') };
 }
-
-const NONE: readonly EnvQuantity[] = Object.freeze([]);
 
 /** An environment reading judged on its own against its window (for the reading's own record). */
 export function judgeEnvironmentValue(cfg: StandardConfig, q: EnvQuantity, v: number): 'pass' | 'fail' {

@@ -18,7 +18,7 @@ import { DriftCheck } from './drift.js';
 import { judgeEnvironment, judgeEnvironmentValue } from './environment.js';
 import { EVENT_ENVIRONMENT, EVENT_SETTLED, EVENT_TRANSITION, canTransition, type LifecycleState, type TransitionCause } from './lifecycle.js';
 import * as settling from './settling.js';
-import { initialState, newOutcome, verdict, type Outcome, type StandardState } from './state.js';
+import { initialState, NONE, newOutcome, verdict, type Outcome, type StandardState } from './state.js';
 import { applyLogger, applyThermistor, openAlarms, startTrip, type LoggerRole } from './transport.js';
 
 /** Flags that make a reading unusable for the checks and unverifiable. */
@@ -32,8 +32,6 @@ export const DISQUALIFYING: ReadonlySet<QualityFlag> = new Set<QualityFlag>([
   'clock_unsynced',
   'clock_step',
 ]);
-
-const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
 
 export type Role = { kind: 'measurand' } | { kind: 'thermistor' } | { kind: 'env'; q: EnvQuantity } | { kind: 'logger'; role: LoggerRole };
 
@@ -57,7 +55,7 @@ export class StandardRuntime {
   /** Judges one reading in its role; `flags` are the reading's own (check flags removed). */
   apply(role: Role, r: Reading, flags: readonly QualityFlag[]): { out: Outcome; verified?: boolean } {
     const out = newOutcome();
-    const bad = flags.length === 0 ? NO_FLAGS : flags.filter((f) => DISQUALIFYING.has(f));
+    const bad = flags.length === 0 ? NONE : flags.filter((f) => DISQUALIFYING.has(f));
     const value = r.value !== null && Number.isFinite(r.value) ? r.value : null;
     if (value === null || bad.length > 0) {
       out.verdicts.push(verdict('quality', 'fail', null, bad.length > 0 ? bad.join(', ') : 'no value'));

@@ -164,6 +164,10 @@ export interface Outcome {
   moves: { to: LifecycleState; evidence: string }[];
 }
 
+/** The empty list the checks hand out when they have nothing to list: per reading, no array is
+ *  made for nothing (frozen, so a caller cannot fill the shared one). */
+export const NONE: readonly never[] = Object.freeze([]);
+
 export function newOutcome(): Outcome {
   return { verdicts: [], events: [], flags: new Set(), moves: [] };
 }

@@ -18,7 +18,7 @@
  */
 import type { StandardConfig } from './config.js';
 import { EVENT_TRANSPORT_ALARM, EVENT_TRANSPORT_WARNING, type LifecycleState } from './lifecycle.js';
-import { emptyTrip, verdict, type Alarm, type Outcome, type Range, type TransportSlice } from './state.js';
+import { emptyTrip, NONE, verdict, type Alarm, type Outcome, type Range, type TransportSlice } from './state.js';
 
 export type LoggerRole = 'accelX' | 'accelY' | 'accelZ' | 'tilt' | 'temperature' | 'humidity' | 'power' | 'battery';
 export const LOGGER_ROLES: readonly LoggerRole[] = ['accelX', 'accelY', 'accelZ', 'tilt', 'temperature', 'humidity', 'power', 'battery'];
@@ -35,10 +35,8 @@ export function startTrip(s: TransportSlice, t: number): void {
 }
 
 export function openAlarms(s: TransportSlice): readonly Alarm[] {
-  return s.alarms.length === 0 ? NO_ALARMS : s.alarms.filter((a) => a.resolved === null); // per reading: no array for none
+  return s.alarms.length === 0 ? NONE : s.alarms.filter((a) => a.resolved === null); // per reading: no array for none
 }
-
-const NO_ALARMS: readonly Alarm[] = Object.freeze([]);
 
 /** Resolves every open alarm; returns how many. */
 export function resolveAlarms(s: TransportSlice, t: number, by: string, note?: string): number {
