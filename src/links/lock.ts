@@ -12,17 +12,26 @@ export class Lock {
   private locked = false;
   private waiters: { grant: () => void }[] = [];
 
-  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    await this.acquire(signal);
+  /**
+   * Runs `fn` holding the lock. A free lock is taken and `fn` started in the caller's turn, not a
+   * microtask later: a poll's request goes out on the wire before the caller goes on to process
+   * the previous reply (DeviceRunner's back-to-back loop), so the instrument answers meanwhile.
+   */
+  run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const waiting = this.acquire(signal);
+    return waiting === undefined ? this.hold(fn) : waiting.then(() => this.hold(fn));
+  }
+
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  private async hold<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } finally {
       this.release();
     }
-  }
-
-  get waiting(): number {
-    return this.waiters.length;
   }
 
   private acquire(signal?: AbortSignal): Promise<void> | undefined {

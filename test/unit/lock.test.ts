@@ -27,6 +27,25 @@ describe('Lock', () => {
     expect(events).toEqual(['enter a', 'exit a', 'enter b', 'exit b', 'enter c', 'exit c', 'enter d', 'exit d']);
   });
 
+  it('starts the holder of a free lock in the caller\'s turn, and a waiter only after the release', async () => {
+    // A poll's request must be on the wire before the poll loop goes on to process the previous
+    // reply: the holder runs synchronously inside run(), not a microtask later.
+    const lock = new Lock();
+    const events: string[] = [];
+    const hold = gate();
+    const first = lock.run(async () => {
+      events.push('first enter');
+      await hold.promise;
+    });
+    const second = lock.run(async () => void events.push('second enter'));
+    events.push('caller goes on');
+    await tick();
+    expect(events).toEqual(['first enter', 'caller goes on']);
+    hold.open();
+    await Promise.all([first, second]);
+    expect(events).toEqual(['first enter', 'caller goes on', 'second enter']);
+  });
+
   it('removes an aborted waiter from the queue without running it', async () => {
     const lock = new Lock();
     const hold = gate();
