@@ -4,7 +4,8 @@
  * Contract:
  * - The process is *ready* when its first channel value is in InfluxDB; the window starts
  *   `warmupSeconds` later and lasts the workload's window. RSS is sampled every second from the
- *   call (right after the spawn) to the window's end; CPU is /proc utime+stime at both ends.
+ *   call (right after the spawn) to the window's end; CPU is /proc utime+stime at both ends, and
+ *   the bytes written to storage /proc/PID/io's write_bytes at both ends.
  * - `values` are the channel values whose time stamps lie in the window, counted once InfluxDB's
  *   count for the window stopped growing (both peers flush at least every second), while the
  *   process still runs: what the process acquired in the window and delivered.
@@ -17,13 +18,15 @@ import type { InfluxServer } from '../../test/helpers/servers/influxdb.js';
 import { waitFor } from '../../test/helpers/gateway-process.js';
 import { countValues, settledCount } from './influx-counts.js';
 import type { NodeProcess } from './node-process.js';
-import { cpuSeconds, RssSampler } from './proc-stats.js';
+import { cpuSeconds, RssSampler, storageWriteBytes } from './proc-stats.js';
 
 export interface WindowMeasurement {
   /** Channel values delivered with a time stamp in the window. */
   values: number;
   seconds: number;
   cpuSeconds: number;
+  /** Bytes the process wrote to storage in the window (for the gateway: its journal's WAL and checkpoints). */
+  storageWriteBytes: number;
   rssMaxBytes: number;
   backlogSeconds: number;
   window: { fromMs: number; toMs: number };
@@ -55,8 +58,10 @@ export async function measureWindow(p: NodeProcess, influx: InfluxServer, db: st
     await sleep(warmupSeconds * 1000);
     const fromMs = Date.now();
     const cpuAtStart = cpuSeconds(p.pid);
+    const writtenAtStart = storageWriteBytes(p.pid);
     await sleep(windowSeconds * 1000);
     const cpuAtEnd = cpuSeconds(p.pid);
+    const writtenAtEnd = storageWriteBytes(p.pid);
     const toMs = Date.now();
     const rssMaxBytes = rss.stop();
     if (!p.running()) throw new Error(`exited during the window: ${p.describe()}`);
@@ -65,7 +70,7 @@ export async function measureWindow(p: NodeProcess, influx: InfluxServer, db: st
     const values = await settledCount(() => countValues(influx, db, window));
     const seconds = (toMs - fromMs) / 1000;
     const rate = values / seconds;
-    return { values, seconds, cpuSeconds: cpuAtEnd - cpuAtStart, rssMaxBytes, backlogSeconds: rate > 0 ? (values - atEnd) / rate : 0, window };
+    return { values, seconds, cpuSeconds: cpuAtEnd - cpuAtStart, storageWriteBytes: writtenAtEnd - writtenAtStart, rssMaxBytes, backlogSeconds: rate > 0 ? (values - atEnd) / rate : 0, window };
   } finally {
     rss.stop();
   }

@@ -24,6 +24,17 @@ export function cpuSeconds(pid: number): number {
   return (utime + stime) / clockTicksPerSecond();
 }
 
+/**
+ * Bytes the process has caused to be written to storage so far (`write_bytes` of /proc/PID/io:
+ * counted as it dirties the page cache of a file, so a file's pages rewritten before they reach the
+ * disk count each time, as flash wears under them; sockets and pipes do not count).
+ */
+export function storageWriteBytes(pid: number): number {
+  const m = /^write_bytes:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+  if (!m) throw new Error(`no write_bytes for process ${pid} (has it exited?)`);
+  return Number(m[1]);
+}
+
 /** The process's resident set size now, in bytes (VmRSS of /proc/PID/status). */
 export function rssBytes(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -36,6 +36,8 @@ export const GOALS = {
 } as const;
 
 const rate = (m: WindowMeasurement) => m.values / m.seconds;
+const writeRate = (m: WindowMeasurement) => m.storageWriteBytes / m.seconds;
+const writtenPerValue = (m: WindowMeasurement) => (m.values > 0 ? m.storageWriteBytes / m.values : NaN);
 const cpuPer1000 = (m: WindowMeasurement) => (m.values > 0 ? (m.cpuSeconds * 1000) / m.values : NaN);
 const mib = (bytes: number) => bytes / MiB;
 const mark = (ok: boolean) => (ok ? '✓' : '✗');
@@ -81,6 +83,8 @@ export function formatTable(results: PeerResults): string {
     const goal = r.workload.name === 'W2' ? ` ${mark(bpv <= GOALS.journalBytesPerValue)} (≤ ${GOALS.journalBytesPerValue})` : '';
     lines.push(
       `- ${r.workload.name} journal: ${fmt(a.journalBytes / MiB, 1)} MiB for ${a.valuesJournaled} values = ${fmt(bpv, 1)} B/value${goal}`,
+      `- ${r.workload.name} written to storage in the window: travelgate ${fmt(writeRate(r.travelgate.window) / 1e6, 2)} MB/s = ${fmt(writtenPerValue(r.travelgate.window), 0)} B/value ` +
+        `(its journal's WAL and checkpoints; bare loop ${fmt(writeRate(r.bare) / 1e6, 2)} MB/s)`,
       `- ${r.workload.name} lost seqs (of 1..${a.lastSeq}): InfluxDB ${a.lostInflux}, MQTT ${a.lostMqtt} ${mark(a.lostInflux === 0 && a.lostMqtt === 0)}` +
         `${a.mqttMalformed > 0 ? ` (${a.mqttMalformed} MQTT payloads without a seq)` : ''}; stop exit code ${r.travelgate.exitCode}`,
       `- ${r.workload.name} export + verify: ${a.verifyOk ? 'OK' : 'FAILED'} ${mark(a.verifyOk)}: ${a.verifyLine}`,
@@ -107,6 +111,7 @@ export function benchRows(results: PeerResults): BenchResult[] {
       { name: `${w} rate travelgate ÷ bare${w === 'W1' ? ` (goal ≥ ${GOALS.w1RateRatio})` : ''}`, value: round(q.rate, 2), unit: '×' },
       { name: `${w} RSS max travelgate ÷ bare (goal ≤ 1)`, value: round(q.rss, 2), unit: '×' },
       { name: `${w} journal per value${w === 'W2' ? ` (goal ≤ ${GOALS.journalBytesPerValue})` : ''}`, value: round(journalBytesPerValue(r.travelgate), 1), unit: 'B' },
+      { name: `${w} travelgate: written to storage per value`, value: round(writtenPerValue(r.travelgate.window), 0), unit: 'B' },
       { name: `${w} lost seqs InfluxDB`, value: a.lostInflux, unit: 'records' },
       { name: `${w} lost seqs MQTT`, value: a.lostMqtt, unit: 'records' },
       { name: `${w} export verifies`, value: a.verifyOk ? 1 : 0, unit: '1 = OK' },
