@@ -5,13 +5,14 @@
  *   commitIntervalMs 0 so the figure is the commit cost, not the group-commit timer.
  * - batched: 20 000 appends with up to 2 000 in flight, group-committed in batches of 500.
  * Each for synchronous=FULL (the default: survives power loss) and NORMAL (survives a crash).
- * - ten devices: the peer suite's W2 shape, one acquisition from each of ten devices per commit,
- *   after 5 000 slots: CPU and bytes written (WAL and checkpoints) per commit, for the journal as
- *   it is (16 KiB pages) and for the same journal in a file made with 4 KiB pages (the
- *   alternative tried; README "What a value costs": a third of the bytes, a fifth of W1's rate).
+ * - ten devices: one acquisition from each of ten devices per commit (the peer suite's W2 with
+ *   100 ms commits; at the default 500 ms each device gives five, to the same pages), after
+ *   5 000 slots: CPU and bytes written (WAL and checkpoints) per commit, for the journal as it is
+ *   (16 KiB pages) and for the same journal in a file made with 4 KiB pages (the alternative
+ *   tried; README "What a value costs": a third of the bytes, a fifth of W1's rate).
  * Run directly: `node --import tsx bench/journal.ts` prints a table.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,6 +20,7 @@ import Database from 'better-sqlite3';
 import { systemClock } from '../src/core/clock.js';
 import { silentLogger } from '../src/core/logger.js';
 import { Journal } from '../src/journal/index.js';
+import { ioCounter } from './peer/proc-stats.js';
 import { BENCH_CHANNELS, benchAcquisition as acquisition, type BenchResult } from './types.js';
 
 const SINGLE_MAX_APPENDS = 2_000;
@@ -80,11 +82,6 @@ const DEVICES = 10;
 const FILL_SLOTS = 5_000;
 const MEASURED_SLOTS = 1_500;
 
-/** Bytes this process has written so far (/proc/self/io: wchar, every write and pwrite). */
-function bytesWritten(): number {
-  return Number(/^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? Number.NaN);
-}
-
 /** Slot `i` of ten devices, each one acquisition, committed together. */
 async function tenDeviceSlot(j: Journal, i: number): Promise<void> {
   const appended = [];
@@ -108,11 +105,11 @@ async function tenDevices(dir: string, pageSize: number | undefined): Promise<{ 
   reader.close();
   if (pageSize !== undefined && actual !== pageSize) throw new Error(`bench journal: the comparison file has ${String(actual)}-byte pages, not ${pageSize}`);
   for (let i = 0; i < FILL_SLOTS; i++) await tenDeviceSlot(j, i);
-  const written = bytesWritten();
+  const written = ioCounter('self', 'wchar'); // every write and pwrite: the WAL's and the checkpoints'
   const cpu = process.cpuUsage();
   for (let i = 0; i < MEASURED_SLOTS; i++) await tenDeviceSlot(j, FILL_SLOTS + i);
   const used = process.cpuUsage(cpu);
-  const writtenBytes = (bytesWritten() - written) / MEASURED_SLOTS;
+  const writtenBytes = (ioCounter('self', 'wchar') - written) / MEASURED_SLOTS;
   await j.close();
   return { cpuUs: (used.user + used.system) / MEASURED_SLOTS, writtenBytes };
 }

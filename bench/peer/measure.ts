@@ -18,7 +18,7 @@ import type { InfluxServer } from '../../test/helpers/servers/influxdb.js';
 import { waitFor } from '../../test/helpers/gateway-process.js';
 import { countValues, settledCount } from './influx-counts.js';
 import type { NodeProcess } from './node-process.js';
-import { cpuSeconds, RssSampler, storageWriteBytes } from './proc-stats.js';
+import { cpuSeconds, ioCounter, RssSampler } from './proc-stats.js';
 
 export interface WindowMeasurement {
   /** Channel values delivered with a time stamp in the window. */
@@ -58,10 +58,10 @@ export async function measureWindow(p: NodeProcess, influx: InfluxServer, db: st
     await sleep(warmupSeconds * 1000);
     const fromMs = Date.now();
     const cpuAtStart = cpuSeconds(p.pid);
-    const writtenAtStart = storageWriteBytes(p.pid);
+    const writtenAtStart = ioCounter(p.pid, 'write_bytes');
     await sleep(windowSeconds * 1000);
     const cpuAtEnd = cpuSeconds(p.pid);
-    const writtenAtEnd = storageWriteBytes(p.pid);
+    const writtenAtEnd = ioCounter(p.pid, 'write_bytes');
     const toMs = Date.now();
     const rssMaxBytes = rss.stop();
     if (!p.running()) throw new Error(`exited during the window: ${p.describe()}`);

@@ -25,13 +25,14 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
- * Bytes the process has caused to be written to storage so far (`write_bytes` of /proc/PID/io:
- * counted as it dirties the page cache of a file, so a file's pages rewritten before they reach the
- * disk count each time, as flash wears under them; sockets and pipes do not count).
+ * A counter of /proc/PID/io: `write_bytes`, what the process has caused to be written to storage
+ * (counted as it dirties a file's page cache, so pages rewritten after each sync count each time,
+ * as flash wears under them; sockets and pipes do not count), or `wchar`, every byte it handed to
+ * write and pwrite, sockets and pipes included.
  */
-export function storageWriteBytes(pid: number): number {
-  const m = /^write_bytes:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
-  if (!m) throw new Error(`no write_bytes for process ${pid} (has it exited?)`);
+export function ioCounter(pid: number | 'self', counter: 'write_bytes' | 'wchar'): number {
+  const m = new RegExp(`^${counter}:\\s+(\\d+)$`, 'm').exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+  if (!m) throw new Error(`no ${counter} for process ${pid} (has it exited?)`);
   return Number(m[1]);
 }
 
