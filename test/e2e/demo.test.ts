@@ -27,12 +27,13 @@ describe('npm start: the demo on simulated instruments', () => {
       const live = s.devices.filter((d) => d.state === 'connected' && d.readings > 0);
       return live.length >= 2 ? s : undefined;
     });
-    const later = await waitFor('reading counts to grow', async () => {
+    // Reading counts move at acquisition, the journal's last seq at the group commit
+    // (journal.commitInterval, 500 ms by default): wait for both.
+    const later = await waitFor('reading counts and the journal to grow', async () => {
       const s = await status();
       const grown = s.devices.filter((d) => d.readings > (first.devices.find((f) => f.id === d.id)?.readings ?? 0));
-      return grown.length >= 2 ? s : undefined;
+      return grown.length >= 2 && s.journal.lastSeq > first.journal.lastSeq ? s : undefined;
     });
-    expect(later.journal.lastSeq).toBeGreaterThan(first.journal.lastSeq);
 
     const readings = (await (await fetch(`${gw.url}/api/v1/readings?device=dmm-1&limit=5`)).json()) as {
       readings: { value: number; unit: string }[];
