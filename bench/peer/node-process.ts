@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,7 @@ export function spawnNode(name: string, args: readonly string[], options: SpawnO
   const output: string[] = [];
   // PEER_LOG_DIR: every line also goes to <dir>/<name>-<pid>.log (e.g. a --trace-gc-nvp trace).
   const logDir = process.env.PEER_LOG_DIR;
+  if (logDir) mkdirSync(logDir, { recursive: true });
   const log = logDir ? createWriteStream(join(logDir, `${name.replace(/\W+/g, '-')}-${proc.pid}.log`)) : undefined;
   for (const stream of [proc.stdout, proc.stderr]) {
     if (!stream) continue;
