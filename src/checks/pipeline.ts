@@ -26,9 +26,15 @@ import type { CheckpointFile } from './checkpoint.js';
 import type { ActionOutcome, CheckEngine, ProcessResult } from './engine.js';
 import type { LifecycleState } from './lifecycle.js';
 
+/** Where an appended record landed: enough to name it in a checkpoint. */
+export interface Appended {
+  readonly seq: number;
+  readonly hash: string;
+}
+
 /** What the pipeline needs of the journal. */
 export interface PipelineJournal {
-  appendAcquisition(a: Acquisition): Promise<JournalRecord>;
+  appendAcquisition(a: Acquisition): Promise<Appended>;
   appendEvent(e: GatewayEvent): Promise<JournalRecord>;
   range(fromSeq: number, limit: number): JournalRecord[];
   record(seq: number): JournalRecord | undefined;
@@ -117,7 +123,7 @@ export class CheckPipeline {
     let last = appended;
     let all: Promise<unknown> = appended;
     if (res.events.length > 0) {
-      const pending: Promise<JournalRecord>[] = [appended];
+      const pending: Promise<Appended>[] = [appended];
       for (const e of res.events) pending.push((last = this.journal.appendEvent(e)));
       all = Promise.all(pending);
     }
@@ -150,7 +156,7 @@ export class CheckPipeline {
   }
 
   /** Snapshot now; write it once `last` (the newest queued record it covers) is committed. */
-  private scheduleCheckpoint(last: Promise<JournalRecord>): void {
+  private scheduleCheckpoint(last: Promise<Appended>): void {
     const file = this.opts.checkpoint;
     if (!file) return;
     const snapshot = this.engine.snapshot();
