@@ -18,7 +18,7 @@ import { buildApi } from './api/server.js';
 import { announceGeneratedTokens, apiSetup } from './api/setup.js';
 import type { SecretSet } from './core/secrets.js';
 import { CheckEngine, CheckPipeline, CheckpointFile, declarationEvents, detail, summaries } from './checks/index.js';
-import type { CommitSubscriber, GatewayView, LinkObserver } from './api/view.js';
+import type { CommitSubscriber, GatewayView } from './api/view.js';
 import type { SimulatorHost } from '../simulators/host.js';
 import { VERSION } from './version.js';
 import { acquireInstanceLock } from './core/instance-lock.js';
@@ -80,7 +80,6 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
   let sinkWatchTimer: NodeJS.Timeout | undefined;
   // The API's event stream and metrics listen to committed records through the view.
   const commitListeners = new Set<CommitSubscriber>();
-  const linkObservers = new Set<LinkObserver>();
 
   const view: GatewayView = {
     info: () => ({
@@ -97,10 +96,6 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
     subscribe: (listener) => {
       commitListeners.add(listener);
       return () => commitListeners.delete(listener);
-    },
-    observe: (listener) => {
-      linkObservers.add(listener);
-      return () => linkObservers.delete(listener);
     },
     sinks: () => sinkRunners.map((r) => r.status()),
     series: () => (journal && ready ? series : undefined),
@@ -141,13 +136,12 @@ export function buildGateway(config: Config, deps: GatewayDeps): Gateway {
       clockSync,
       ...(config.journal.maxSize !== undefined ? { maxSizeBytes: config.journal.maxSize, fullPolicy: config.journal.fullPolicy } : {}),
     });
-    journal.onLinked((record) => {
-      for (const observe of linkObservers) observe(record);
-    });
     journal.onCommit((batch) => {
+      if (commitListeners.size === 0) return;
+      const records = batch.map((r) => r.record);
       for (const listener of commitListeners) {
         try {
-          listener(batch);
+          listener(records);
         } catch (err) {
           log.warn({ err }, 'a commit listener threw; ignored');
         }

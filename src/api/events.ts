@@ -32,7 +32,7 @@ import type { Authorizer } from './auth.js';
 import { Broadcaster } from './broadcast.js';
 import type { timelineResponse } from './schemas.js';
 import { STREAM_EVENT_TYPES, sseFrame, toStreamEvents, type StreamEventType } from './stream-events.js';
-import type { CommitSubscriber, GatewayView } from './view.js';
+import type { GatewayView } from './view.js';
 
 export interface EventStreamOptions {
   /** Frames a client may have waiting before it is cut off (default 4096). */
@@ -86,9 +86,9 @@ export const eventRoutes: FastifyPluginAsync<{ view: GatewayView; auth: Authoriz
   const hub = new Broadcaster<Published>({ maxBuffered: opts.maxBuffered ?? 4096 });
   const open = new Set<ServerResponse>();
 
-  const publish: CommitSubscriber = (records) => {
+  const publish = (records: readonly JournalRecord[]) => {
     if (hub.subscribers === 0) return;
-    for (const r of records) hub.publish(framesOf(r.record));
+    for (const r of records) hub.publish(framesOf(r));
   };
   const unsubscribe = view.subscribe?.(publish);
 

@@ -9,8 +9,7 @@ import type { GatewayView } from './view.js';
  * open unless `api.requireTokenForReads`, then a bearer token with the right "read" is needed
  * (Prometheus sends one with `authorization.credentials_file`).
  *
- * What flowed is counted from registration on (FlowCounters, plain maps, fed as the journal links
- * each record: it lets an acquisition's object go before the commit); the
+ * What flowed is counted from registration on (FlowCounters, plain maps on the commit path); the
  * registry, prom-client and the process metrics are loaded on the first scrape, so a gateway
  * that is never scraped carries neither their memory nor their event-loop monitor.
  */
@@ -19,7 +18,7 @@ export const metricsRoutes: FastifyPluginAsync<{ view: GatewayView; auth: Author
   { view, auth, ...options },
 ) => {
   const flow = new FlowCounters();
-  const unsubscribe = view.observe?.((record) => flow.count(record));
+  const unsubscribe = view.subscribe?.((records) => flow.observe(records));
   let metrics: Promise<GatewayMetrics> | undefined;
   app.addHook('onClose', async () => {
     unsubscribe?.();

@@ -27,12 +27,7 @@ export interface JournalReader {
 }
 
 /** Called after each committed journal batch, in commit order. Must not mutate or block. */
-/** Committed records. `.record` is a record's object: for an acquisition the journal parses it
- *  back from its bytes (it let the object go when it linked the record), so read it only when
- *  needed. */
-export type CommitSubscriber = (records: readonly { readonly record: JournalRecord }[]) => void;
-/** A record with its object, as the journal links it ahead of its commit (counters). */
-export type LinkObserver = (record: JournalRecord) => void;
+export type CommitSubscriber = (records: readonly JournalRecord[]) => void;
 
 /**
  * The API's whole view of a running gateway: the journal and the live state of acquisition.
@@ -46,8 +41,6 @@ export interface GatewayView {
   journal(): JournalReader | undefined;
   /** Subscribe to committed records (event stream, metrics); returns the unsubscribe function. */
   subscribe?(listener: CommitSubscriber): () => void;
-  /** Observe every record as the journal links it (a commit that then fails rejects it). */
-  observe?(listener: LinkObserver): () => void;
   /** The travelling standards and their checks (absent: a gateway without checks). */
   standards?(): StandardSummary[];
   standard?(id: string): StandardDetail | undefined;

@@ -26,15 +26,9 @@ import type { CheckpointFile } from './checkpoint.js';
 import type { ActionOutcome, CheckEngine, ProcessResult } from './engine.js';
 import type { LifecycleState } from './lifecycle.js';
 
-/** Where an appended record landed: enough to name it in a checkpoint. */
-export interface Appended {
-  readonly seq: number;
-  readonly hash: string;
-}
-
 /** What the pipeline needs of the journal. */
 export interface PipelineJournal {
-  appendAcquisition(a: Acquisition): Promise<Appended>;
+  appendAcquisition(a: Acquisition): Promise<JournalRecord>;
   appendEvent(e: GatewayEvent): Promise<JournalRecord>;
   range(fromSeq: number, limit: number): JournalRecord[];
   record(seq: number): JournalRecord | undefined;
@@ -123,7 +117,7 @@ export class CheckPipeline {
     let last = appended;
     let all: Promise<unknown> = appended;
     if (res.events.length > 0) {
-      const pending: Promise<Appended>[] = [appended];
+      const pending: Promise<JournalRecord>[] = [appended];
       for (const e of res.events) pending.push((last = this.journal.appendEvent(e)));
       all = Promise.all(pending);
     }
@@ -156,7 +150,7 @@ export class CheckPipeline {
   }
 
   /** Snapshot now; write it once `last` (the newest queued record it covers) is committed. */
-  private scheduleCheckpoint(last: Promise<Appended>): void {
+  private scheduleCheckpoint(last: Promise<JournalRecord>): void {
     const file = this.opts.checkpoint;
     if (!file) return;
     const snapshot = this.engine.snapshot();

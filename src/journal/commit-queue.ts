@@ -3,19 +3,9 @@
  *
  * Contract:
  * - `enqueue(draft)` queues a record and returns a promise that resolves with the committed record
- *   (a StoredRecord: seq, hash, bytes) once the transaction holding it has committed.
- * - A record is linked (seq, chain, canonical bytes, hash, row) as it is queued, not at its commit:
- *   what waits for the commit is its row and its bytes, not its object graph. At W1 a batch waits
- *   up to a few hundred milliseconds; objects held that long outlive two young-generation
- *   collections, are promoted and die old (a tenth of the gateway's CPU went to the full
- *   collections they caused). `onLinked` sees the record's object as it is linked (encoders,
- *   counters); an acquisition's object is then let go, and the StoredRecord parses it again if a
- *   reader asks for `.record`. Events and seals keep theirs (few, and read by listeners).
- *   A record is linked at its commit instead while a `commitWith` entry waits (its draft's seq is
- *   known only once its work has run) and during the transaction itself; later records wait too,
- *   so seqs follow queue order.
+ *   (seq, prevHash, hash filled in) once the transaction holding it has committed.
  * - Each record's canonical bytes and hash are made once (HashChain.link): the same bytes are
- *   handed to `onLinked` and the listeners (as StoredRecord) and, through them, sent; the row keeps
+ *   handed to listeners (as StoredRecord, with the object) and, through them, sent; the row keeps
  *   them whole, or for an acquisition without the envelope its row and the chain give back
  *   (compact-body.ts).
  * - A batch is committed at the first multiple of `commitIntervalMs` on the monotonic clock
@@ -24,20 +14,18 @@
  *   `batchSize` records are pending, so one transaction never holds more than `batchSize` records.
  *   The grid is the devices' poll grid: a commit shares the process's wake-up with the polls of its
  *   instant (core/wake-at.ts), after them.
- * - Committing a batch: one IMMEDIATE transaction inserts the rows in seq order. On failure the
- *   chain head and seq are put back to the last committed record and every record of the batch,
- *   and every record linked after it (they chain onto it), is rejected (SQLITE_FULL becomes
- *   TgError TG_JOURNAL_FULL). A draft that cannot be hashed is rejected alone and consumes no seq.
- *   `headHash` is the last committed record's hash, not the last linked one's.
+ * - Committing a batch: seqs lastSeq+1.. are assigned and the chain extended in queue order; one
+ *   IMMEDIATE transaction inserts the rows. On failure the chain head and lastSeq are put back and
+ *   every record of the batch is rejected (SQLITE_FULL becomes TgError TG_JOURNAL_FULL). A draft
+ *   that cannot be hashed is rejected alone before the transaction and consumes no seq.
  * - `commitWith(work)` runs `work` inside the next commit's transaction (at once, synchronously,
  *   when no commit is running), in queue order, and commits the draft it returns in that same
  *   transaction: e.g. the disk cap's delete and the `gap` event that names what it deleted, so no
  *   crash can separate them. `work` runs in a savepoint: if it throws, what it did is undone and
  *   only its own promise rejects. Its `after` runs once the transaction has committed.
  * - Listeners run after a successful commit, with the batch's records in seq order; a throwing
- *   listener is logged and skipped. An acquisition linked at its commit keeps its object until the
- *   last listener has run (StoredRecord.release); one linked as it was queued has none by then.
- *   Either way `.record` gives it (parsed when let go): read it only where it is needed.
+ *   listener is logged and skipped. The records' objects are released after the last listener
+ *   (StoredRecord.release): a listener that keeps a record must take `.record` while it runs.
  */
 import type { Clock } from '../core/clock.js';
 import { wakeAt } from '../core/wake-at.js';
@@ -59,11 +47,9 @@ export type TransactionWork = (head: Head) => { draft?: Draft; after?: () => voi
 
 interface Pending {
   draft: DraftSource;
-  /** Set when linked as it was queued: its row, and the record it commits as. */
-  linked?: { row: Row; stored: StoredRecord };
   /** Set for `commitWith`: runs in the transaction, before `draft` (unused) is linked. */
   work?: TransactionWork;
-  resolve: (r: StoredRecord) => void;
+  resolve: (r: JournalRecord) => void;
   reject: (err: unknown) => void;
 }
 
@@ -92,8 +78,6 @@ export interface CommitQueueOptions {
   batchSize: number;
   clock: Clock;
   log: Logger;
-  /** Sees each record with its object as it is linked (encoders, counters); must not throw. */
-  onLinked?: (stored: StoredRecord, record: JournalRecord) => void;
 }
 
 export class CommitQueue {
@@ -104,16 +88,8 @@ export class CommitQueue {
   /** When the scheduled commit is due (performance.now() ms; meaningful while #timer is set). */
   #due = 0;
   #committing = false;
-  /** Inside the commit's transaction: a record queued now is linked after it. */
-  #inTransaction = false;
   #stopped: Error | undefined;
   #lastSeq: number;
-  /** Seq of the last record linked (> lastSeq while linked records wait for their commit). */
-  #linkedSeq: number;
-  /** Hash of the last committed record (the chain's head is the last linked one's). */
-  #committedHead: string;
-  /** Entries queued and not linked: while there is one, later entries are linked at commit too. */
-  #unlinked = 0;
   #records: number;
   #listeners: ((records: StoredRecord[]) => void)[] = [];
   #stats: CommitStats = { batches: 0, failedBatches: 0, lastBatchSize: 0, lastCommitMs: 0, lastCommitAt: null };
@@ -124,8 +100,6 @@ export class CommitQueue {
   constructor(o: CommitQueueOptions) {
     this.#o = o;
     this.#lastSeq = o.lastSeq;
-    this.#linkedSeq = o.lastSeq;
-    this.#committedHead = o.chain.head;
     this.#records = o.records;
     const insert = o.db.prepare('INSERT INTO records (seq, kind, time, device, body, hash) VALUES (?, ?, ?, ?, ?, ?)');
     this.#insert = (seq, kind, time, device, body, hash) => {
@@ -141,9 +115,8 @@ export class CommitQueue {
     return this.#lastSeq;
   }
 
-  /** The last committed record's hash. */
   get headHash(): string {
-    return this.#committedHead;
+    return this.#o.chain.head;
   }
 
   get pending(): number {
@@ -170,20 +143,9 @@ export class CommitQueue {
     };
   }
 
-  enqueue(draft: DraftSource): Promise<StoredRecord> {
+  enqueue(draft: DraftSource): Promise<JournalRecord> {
     if (this.#stopped) return Promise.reject(this.#stopped);
-    let linked: Pending['linked'];
-    if (this.#unlinked === 0 && !this.#inTransaction) {
-      try {
-        linked = this.#linkNow(draft);
-      } catch (err) {
-        return Promise.reject(err); // this record only: it has no canonical form, or its seal failed
-      }
-    }
-    const promise = new Promise<StoredRecord>((resolve, reject) =>
-      this.#queue.push(linked ? { draft: NO_DRAFT, linked, resolve, reject } : { draft, resolve, reject }),
-    );
-    if (!linked) this.#unlinked += 1;
+    const promise = new Promise<JournalRecord>((resolve, reject) => this.#queue.push({ draft, resolve, reject }));
     if (this.#queue.length >= this.#o.batchSize && !this.#committing) this.#commit();
     else this.#schedule();
     return promise;
@@ -191,12 +153,11 @@ export class CommitQueue {
 
   /** Runs `work` in the next commit's transaction, now when no commit is running (see the
    *  contract). Resolves with the record of its draft, or undefined when it returned none. */
-  commitWith(work: TransactionWork): Promise<StoredRecord | undefined> {
+  commitWith(work: TransactionWork): Promise<JournalRecord | undefined> {
     if (this.#stopped) return Promise.reject(this.#stopped);
-    const promise = new Promise<StoredRecord | undefined>((resolve, reject) =>
-      this.#queue.push({ draft: NO_DRAFT, work, resolve: resolve as (r: StoredRecord) => void, reject }),
+    const promise = new Promise<JournalRecord | undefined>((resolve, reject) =>
+      this.#queue.push({ draft: NO_DRAFT, work, resolve: resolve as (r: JournalRecord) => void, reject }),
     );
-    this.#unlinked += 1;
     if (!this.#committing) this.#commit();
     else this.#schedule();
     return promise;
@@ -220,39 +181,8 @@ export class CommitQueue {
     this.#stopped = reason;
     this.#cancelTimer();
     const left = this.#queue;
-    this.#dropQueue();
-    for (const p of left) p.reject(reason);
-  }
-
-  /** Forgets everything queued: the chain and the seqs go back to the last committed record. */
-  #dropQueue(): void {
     this.#queue = [];
-    this.#unlinked = 0;
-    this.#linkedSeq = this.#lastSeq;
-    this.#o.chain.reset(this.#committedHead);
-  }
-
-  /** Links a draft as it is queued (see the contract): its seq, bytes, hash and row. */
-  #linkNow(source: DraftSource): NonNullable<Pending['linked']> {
-    const { chain, gateway, lab } = this.#o;
-    const seq = this.#linkedSeq + 1;
-    const draft = typeof source === 'function' ? source({ seq: this.#linkedSeq, hash: chain.head }) : source;
-    const linked = chain.linkInPlace(unhashed(seq, gateway, lab, draft));
-    this.#linkedSeq = seq;
-    const row = this.#row(seq, linked);
-    const stored = storedRecord(seq, linked);
-    this.#o.onLinked?.(stored, linked.record);
-    if (stored.kind === 'acquisition') stored.release();
-    return { row, stored };
-  }
-
-  /** The row a linked record is inserted as. */
-  #row(seq: number, { record, body, digest }: LinkedBytes): Row {
-    if (record.kind === 'acquisition') {
-      return [seq, KIND_CODE.acquisition, record.time, record.device, this.#o.bodies.compact(body, record.device, record.prevHash, seq, record.time), digest];
-    }
-    const device = record.kind === 'reading' ? null : (record.event.device ?? null);
-    return [seq, KIND_CODE[record.kind === 'reading' ? 'acquisition' : record.kind], record.time, device, body, digest];
+    for (const p of left) p.reject(reason);
   }
 
   /**
@@ -305,6 +235,7 @@ export class CommitQueue {
     this.#committing = true;
     const started = this.#o.clock.monotonic();
     const { chain, gateway, lab } = this.#o;
+    const startHead = chain.head;
     let records: StoredRecord[] = [];
     let owners: Pending[] = [];
     let afters: (() => void)[] = [];
@@ -329,14 +260,6 @@ export class CommitQueue {
         const insert = (seq: number, kind: number, time: number, device: string | null, body: string, hash: Buffer) =>
           deferred ? deferred.push([seq, kind, time, device, body, hash]) : this.#insert(seq, kind, time, device, body, hash);
         for (const p of batch) {
-          if (p.linked) {
-            const [s1, k, t, d, b, h] = p.linked.row;
-            insert(s1, k, t, d, b, h);
-            seq = s1;
-            records.push(p.linked.stored);
-            owners.push(p);
-            continue;
-          }
           let linked: LinkedBytes;
           try {
             if (p.work) {
@@ -361,22 +284,24 @@ export class CommitQueue {
             continue;
           }
           seq += 1;
-          const [s1, k, t, d, b, h] = this.#row(seq, linked);
-          insert(s1, k, t, d, b, h);
-          const stored = storedRecord(seq, linked);
-          this.#o.onLinked?.(stored, linked.record);
-          records.push(stored);
+          const { record, body, digest, bytes } = linked;
+          if (record.kind === 'acquisition') {
+            const stored = this.#o.bodies.compact(body, record.device, record.prevHash, seq, record.time);
+            insert(seq, KIND_CODE.acquisition, record.time, record.device, stored, digest);
+          } else {
+            const device = record.kind === 'reading' ? null : (record.event.device ?? null);
+            insert(seq, KIND_CODE[record.kind === 'reading' ? 'acquisition' : record.kind], record.time, device, body, digest);
+          }
+          // Kept as the bytes that were hashed: see StoredRecord's constructor.
+          records.push(new StoredRecord(seq, record.kind === 'reading' ? 'acquisition' : record.kind, record.time, bytes, record.hash, record));
           owners.push(p);
         }
         if (deferred) for (const [s, k, t, d, b, h] of deferred) this.#insert(s, k, t, d, b, h);
       };
       try {
-        this.#inTransaction = true;
         this.#transaction(link);
       } catch (cause) {
-        // Records linked after the batch chain onto it: they fail with it.
-        for (const p of this.#queue) batch.push(p);
-        this.#dropQueue();
+        chain.reset(startHead);
         const err = asJournalError(cause);
         this.#stats.failedBatches += 1;
         this.#o.log.error({ err, firstSeq: this.#lastSeq + 1, size: batch.length }, 'journal commit failed; batch rejected');
@@ -384,11 +309,7 @@ export class CommitQueue {
         // its own error (a promise settles once).
         for (const p of batch) p.reject(err);
         return err;
-      } finally {
-        this.#inTransaction = false;
       }
-      for (const p of batch) if (!p.linked) this.#unlinked -= 1;
-      if (this.#linkedSeq < seq) this.#linkedSeq = seq;
       for (const after of afters) {
         try {
           after();
@@ -396,16 +317,15 @@ export class CommitQueue {
           this.#o.log.warn({ err }, 'journal: work after a commit threw; ignored');
         }
       }
-      for (const p of emptyWorks) p.resolve(undefined as unknown as StoredRecord);
+      for (const p of emptyWorks) p.resolve(undefined as unknown as JournalRecord);
       if (records.length === 0) return undefined;
       this.#lastSeq = seq;
-      this.#committedHead = records[records.length - 1]!.hash;
       this.#records += records.length;
       this.#stats.batches += 1;
       this.#stats.lastBatchSize = records.length;
       this.#stats.lastCommitMs = this.#o.clock.monotonic() - started;
       this.#stats.lastCommitAt = this.#o.clock.now();
-      for (let i = 0; i < owners.length; i++) owners[i]!.resolve(records[i]!);
+      for (let i = 0; i < owners.length; i++) owners[i]!.resolve(records[i]!.record);
       for (const listener of this.#listeners) {
         try {
           listener(records);
@@ -413,8 +333,7 @@ export class CommitQueue {
           this.#o.log.warn({ err }, 'journal onCommit listener threw; ignored');
         }
       }
-      // Listeners had the objects; from here on an acquisition is its bytes (events keep theirs).
-      for (const r of records) if (r.kind === 'acquisition') r.release();
+      for (const r of records) r.release(); // listeners had the objects; from here on, the bytes
       return undefined;
     } finally {
       this.#committing = false;
@@ -422,11 +341,6 @@ export class CommitQueue {
       else this.#schedule();
     }
   }
-}
-
-/** The record as committed, kept as the bytes that were hashed: see StoredRecord's constructor. */
-function storedRecord(seq: number, { record, bytes }: LinkedBytes): StoredRecord {
-  return new StoredRecord(seq, record.kind === 'reading' ? 'acquisition' : record.kind, record.time, bytes, record.hash, record);
 }
 
 /** The placeholder draft of a `commitWith` entry (its work gives the real one). */

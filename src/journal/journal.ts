@@ -39,7 +39,7 @@ import { CommitQueue, type CommitStats } from './commit-queue.js';
 import { CursorStore } from './cursors.js';
 import { JournalQueries, type RecentFilter } from './queries.js';
 import { acquisitionDraft, eventDraft, type Draft } from './records.js';
-import type { CommittedRecord, StoredRecord } from './stored.js';
+import type { CommittedRecord } from './stored.js';
 import { RecordTail, type TailLimits, type TailReader } from './tail.js';
 import { deleteExpired } from './retention.js';
 import { DiskCap, type DiskCapStats, type FullPolicy } from './disk-cap.js';
@@ -92,8 +92,6 @@ export class Journal {
   readonly #clockSync: ClockSyncProvider;
   readonly #tail: RecordTail;
   readonly #encoders: ((r: JournalRecord) => string)[] = [];
-  readonly #linkListeners: ((r: JournalRecord) => void)[] = [];
-  readonly #log: Logger;
   #closed = false;
 
   static open(opts: JournalOptions): Journal {
@@ -117,7 +115,6 @@ export class Journal {
   }
 
   private constructor(db: SqliteDb, opts: JournalOptions) {
-    this.#log = opts.log;
     this.path = opts.path;
     this.gateway = opts.gateway;
     this.lab = opts.lab;
@@ -142,7 +139,6 @@ export class Journal {
       batchSize: opts.batchSize ?? 500,
       clock: opts.clock,
       log: opts.log,
-      onLinked: (stored, record) => this.#linked(stored, record),
     });
     if (opts.maxSizeBytes !== undefined && !this.#readonly) {
       const cap = new DiskCap(
@@ -165,7 +161,10 @@ export class Journal {
       this.#queue.onCommit(() => cap.schedule());
       cap.schedule(); // a journal reopened over its cap
     }
-    this.#queue.onCommit((batch) => this.#tail.push(batch));
+    this.#queue.onCommit((batch) => {
+      if (this.#encoders.length > 0) for (const r of batch) r.encoded = this.#encoders.map((e) => tryEncode(e, r.record));
+      this.#tail.push(batch);
+    });
     opts.log.info({ path: opts.path, lastSeq: tail.seq, records: count }, 'journal opened');
   }
 
@@ -194,17 +193,13 @@ export class Journal {
     return this.#queue.stats();
   }
 
-  /**
-   * One acquisition, flags and the checks' annotations decided. The journal takes ownership, and
-   * lets the object go once it is linked (see CommitQueue): the committed record's `.record`
-   * parses it back from its bytes.
-   */
-  appendAcquisition(a: Acquisition): Promise<CommittedRecord> {
+  /** One acquisition, flags and the checks' annotations decided. The journal takes ownership. */
+  appendAcquisition(a: Acquisition): Promise<JournalRecord> {
     return this.#append(() => acquisitionDraft(a), true);
   }
 
   appendEvent(e: GatewayEvent, kind: 'event' | 'seal' = 'event'): Promise<JournalRecord> {
-    return this.#append(() => this.#stamp(eventDraft(e, kind))).then(objectOf);
+    return this.#append(() => this.#stamp(eventDraft(e, kind)));
   }
 
   /**
@@ -213,7 +208,7 @@ export class Journal {
    */
   appendSeal(build: (head: { seq: number; hash: string }) => GatewayEvent): Promise<JournalRecord> {
     if (this.#closed || this.#readonly) return Promise.reject(this.#closedError());
-    return this.#queue.enqueue((head) => this.#stamp(eventDraft(build(head), 'seal'))).then(objectOf);
+    return this.#queue.enqueue((head) => this.#stamp(eventDraft(build(head), 'seal')));
   }
 
   /** An event's clock provenance, read when it is appended (a seal: when it is built). */
@@ -223,7 +218,7 @@ export class Journal {
   }
 
   /** `capped`: an acquisition, which waits (or is refused) while the disk cap says full. */
-  #append(makeDraft: () => Draft, capped = false): Promise<StoredRecord> {
+  #append(makeDraft: () => Draft, capped = false): Promise<JournalRecord> {
     if (this.#closed || this.#readonly) return Promise.reject(this.#closedError());
     try {
       const draft = makeDraft();
@@ -284,32 +279,7 @@ export class Journal {
   }
 
   /**
-   * Called with every record and its object as it is linked, before its commit (a commit that
-   * then fails rejects it): for counters that must not keep or parse the object. A throwing
-   * listener is logged and skipped.
-   */
-  onLinked(listener: (r: JournalRecord) => void): () => void {
-    this.#linkListeners.push(listener);
-    return () => {
-      const i = this.#linkListeners.indexOf(listener);
-      if (i >= 0) this.#linkListeners.splice(i, 1);
-    };
-  }
-
-  /** A record linked (CommitQueue's onLinked): the sinks' encodings and the link listeners. */
-  #linked(stored: StoredRecord, record: JournalRecord): void {
-    if (this.#encoders.length > 0) stored.encoded = this.#encoders.map((e) => tryEncode(e, record));
-    for (const listener of this.#linkListeners) {
-      try {
-        listener(record);
-      } catch (err) {
-        this.#log.warn({ err }, 'journal link listener threw; ignored');
-      }
-    }
-  }
-
-  /**
-   * Registers a sink's encoding: it runs on every record as it is linked, while the record's object is
+   * Registers a sink's encoding: it runs on every record at commit, while the record's object is
    * in memory, and the result stays with the record in the tail, as UTF-8 bytes (like the body:
    * outside the V8 heap). Returns the function that gives a committed record's encoding (made at
    * commit, or now, as text, for a record read back from SQLite).
@@ -443,11 +413,6 @@ export class Journal {
   #closedError(): TgError {
     return new TgError('TG_JOURNAL_CLOSED', this.#readonly && !this.#closed ? `${this.path} is open read-only` : this.path);
   }
-}
-
-/** The object of a record whose object the journal keeps (events, seals). */
-function objectOf(r: StoredRecord): JournalRecord {
-  return r.record;
 }
 
 /** An encoder's output, or undefined when it threw (the sink encodes again and meets the error itself). */

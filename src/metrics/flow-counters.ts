@@ -50,24 +50,21 @@ export class FlowCounters {
   /** type -> severity -> n */
   readonly events = new NestedCounts();
 
-  /** Counts records. */
+  /** Counts committed records. Called by the commit listener; cheap and synchronous. */
   observe(records: readonly JournalRecord[]): void {
-    for (const r of records) this.count(r);
-  }
-
-  /** Counts one record, as the journal links it (view.observe); cheap and synchronous. */
-  count(r: JournalRecord): void {
-    if (r.kind === 'event' || r.kind === 'seal') {
-      this.events.add(r.event.type, r.event.severity);
-      return;
-    }
-    const a = acquisitionOf(r)!;
-    for (const name in a.channels) {
-      const c = a.channels[name]!;
-      const flags = c.flags;
-      this.readings.add(a.device, c.value === null ? 'no_value' : flags !== undefined && flags.length > 0 ? 'flagged' : 'ok');
-      if (flags !== undefined) for (const flag of flags) this.flags.add(a.device, flag);
-      if (c.verdicts !== undefined) for (const v of c.verdicts) this.verdicts.add(c.standard ?? '', v.check, v.result);
+    for (const r of records) {
+      if (r.kind === 'event' || r.kind === 'seal') {
+        this.events.add(r.event.type, r.event.severity);
+        continue;
+      }
+      const a = acquisitionOf(r)!;
+      for (const name in a.channels) {
+        const c = a.channels[name]!;
+        const flags = c.flags;
+        this.readings.add(a.device, c.value === null ? 'no_value' : flags !== undefined && flags.length > 0 ? 'flagged' : 'ok');
+        if (flags !== undefined) for (const flag of flags) this.flags.add(a.device, flag);
+        if (c.verdicts !== undefined) for (const v of c.verdicts) this.verdicts.add(c.standard ?? '', v.check, v.result);
+      }
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { CommitSubscriber, GatewayView, JournalReader, LinkObserver } from '../../src/api/view.js';
+import type { CommitSubscriber, GatewayView, JournalReader } from '../../src/api/view.js';
 import type { DeviceStatus } from '../../src/acquisition/device-status.js';
 import { readingsOf } from '../../src/core/records.js';
 import type { ChannelReading, JournalRecord, Reading, Verdict } from '../../src/core/types.js';
@@ -31,7 +31,6 @@ export function eventRecord(seq: number, type: string, severity: 'info' | 'warni
 export class FakeGateway {
   readonly records: JournalRecord[] = [];
   readonly listeners = new Set<CommitSubscriber>();
-  readonly observers = new Set<LinkObserver>();
   devices: DeviceStatus[] = [];
   links: LinkStatus[] = [];
   sinks: SinkStatus[] | undefined;
@@ -41,9 +40,7 @@ export class FakeGateway {
 
   commit(records: JournalRecord[]): void {
     this.records.push(...records);
-    for (const o of this.observers) for (const r of records) o(r);
-    const committed = records.map((record) => ({ record }));
-    for (const l of this.listeners) l(committed);
+    for (const l of this.listeners) l(records);
   }
 
   get lastSeq(): number {
@@ -78,10 +75,6 @@ export class FakeGateway {
     subscribe: (l) => {
       this.listeners.add(l);
       return () => this.listeners.delete(l);
-    },
-    observe: (o) => {
-      this.observers.add(o);
-      return () => this.observers.delete(o);
     },
     // undefined: a gateway whose view has no sink status (metrics fall back to the cursors)
     sinks: () => this.sinks as SinkStatus[],

@@ -92,7 +92,7 @@ describe('journal durability under SIGKILL', () => {
         device: 'after', time: Date.now(), clock: 'unknown', channels: { ch1: { quantity: 'voltage', value: 1, unit: 'V' } },
       });
       expect(next.seq).toBe(last + 1);
-      expect(next.record.prevHash).toBe(prev);
+      expect(next.prevHash).toBe(prev);
     } finally {
       await journal.close();
     }

@@ -92,7 +92,7 @@ function append(j: Journal): Promise<JournalRecord> {
       ch2: { quantity: 'voltage', value: -value, unit: 'V', u: 1e-7, extra: { note: 'y'.repeat(100) } },
       ch3: { quantity: 'voltage', value: null, unit: 'V', flags: ['timeout'] },
     },
-  }).then((r) => r.record);
+  });
 }
 
 const turn = () => new Promise((r) => setImmediate(r));

@@ -226,7 +226,7 @@ describe('a version 1 journal', () => {
     sealer.start();
     const added = await Promise.all([1, 2, 3].map((i) => j.appendAcquisition(acquisition(i))));
     expect(added.map((r) => r.seq)).toEqual([8, 9, 10]);
-    expect(added[0]!.record.prevHash).toBe(old[6]!.hash);
+    expect(added[0]!.prevHash).toBe(old[6]!.hash);
     await sealer.stop();
     const all = j.range(1, 100);
     expect(all.slice(0, 7)).toStrictEqual(old);
@@ -242,7 +242,7 @@ describe('a version 1 journal', () => {
     await ro.close();
     const again = openJournal();
     expect(again.range(1, 100)).toStrictEqual(all);
-    expect((await again.appendAcquisition(acquisition(4))).record.prevHash).toBe(all[10]!.hash);
+    expect((await again.appendAcquisition(acquisition(4))).prevHash).toBe(all[10]!.hash);
   });
 
   it('is refused by a read-only open with a message that says how to convert it, and left untouched', () => {
@@ -269,7 +269,7 @@ describe('a version 1 journal', () => {
     const j = openJournal();
     expect(j.anchor()).toEqual(anchor);
     expect(j.range(1, 100)).toStrictEqual(old.slice(2));
-    const next = (await j.appendAcquisition(acquisition(1))).record;
+    const next = await j.appendAcquisition(acquisition(1));
     expect(next).toMatchObject({ seq: 8, prevHash: old[6]!.hash });
     const seal = await j.appendSeal((head) => sealRecord({ seq: head.seq + 1, time: T0 + 70_000, gateway: GATEWAY, lab: LAB, head, privateKey }).event);
     expect(seal.seq).toBe(9);

@@ -75,7 +75,7 @@ describe('Journal appends', () => {
     const j = openJournal();
     const sizes: number[] = [];
     j.onCommit((rs) => sizes.push(rs.length));
-    const first = await Promise.all(Array.from({ length: 1200 }, (_, i) => j.appendAcquisition(acquisition(i, { standard: 'Z-732B' })).then((r) => r.record)));
+    const first = await Promise.all(Array.from({ length: 1200 }, (_, i) => j.appendAcquisition(acquisition(i, { standard: 'Z-732B' }))));
     expect(seqs(first)).toEqual(oneTo(1200));
     expect(sizes).toEqual([500, 500, 200]); // a batch commits as soon as 500 are pending
     expect(first[0]).toMatchObject({
@@ -125,7 +125,7 @@ describe('Journal appends', () => {
       },
     };
     const expected = structuredClone(acq);
-    const r = (await j.appendAcquisition(acq)).record;
+    const r = await j.appendAcquisition(acq);
     expect(r).toMatchObject({ kind: 'acquisition', device: 'dmm', time: 1_000_000, clock: 'no', channels: expected.channels });
     await j.close();
     const again = openJournal(); // read back from the file, not from memory
@@ -199,8 +199,8 @@ describe('Journal appends', () => {
       throw new Error('listener bug');
     });
     j.onCommit((rs) => seen.push(...rs));
-    const a = (await j.appendAcquisition(acquisition(1))).record;
-    const b = (await j.appendAcquisition(acquisition(2))).record;
+    const a = await j.appendAcquisition(acquisition(1));
+    const b = await j.appendAcquisition(acquisition(2));
     expect(seqs(seen)).toEqual([1, 2]);
     expect(seen.map((c) => c.record)).toEqual([a, b]);
     expect(seen.map((c) => [c.kind, c.time])).toEqual([['acquisition', a.time], ['acquisition', b.time]]);
@@ -252,7 +252,7 @@ describe('Journal queries', () => {
     const j = openJournal();
     const devices = ['dmm', 'ptu'];
     const channels = ['ch1', 'ch2'];
-    const ps: Promise<unknown>[] = [];
+    const ps: Promise<JournalRecord>[] = [];
     for (let i = 0; i < 40; i++) {
       ps.push(j.appendAcquisition(acquisition(i, { device: devices[i % 2]!, channel: channels[Math.floor(i / 2) % 2]! })));
     }
@@ -325,9 +325,9 @@ describe('Journal queries', () => {
   it('entries gives seq, kind, time, the exact JSON and the record, the same from memory and from the file', async () => {
     const j = openJournal();
     const committed = await Promise.all([
-      j.appendAcquisition(acquisition(1)).then((r) => r.record),
+      j.appendAcquisition(acquisition(1)),
       j.appendEvent({ type: 'note', time: 5, severity: 'info', message: 'between', device: 'dmm' }),
-      j.appendAcquisition(acquisition(2, { flags: ['timeout'], value: null })).then((r) => r.record),
+      j.appendAcquisition(acquisition(2, { flags: ['timeout'], value: null })),
     ]);
     const check = (entries: CommittedRecord[]) => {
       expect(entries.map((e) => [e.seq, e.kind, e.time])).toEqual([
@@ -395,7 +395,7 @@ describe('Journal retention', () => {
     // Emptied by retention, the journal continues its numbering and chain from the anchor.
     const again = openJournal();
     expect(again.lastSeq).toBe(20);
-    const next = (await again.appendAcquisition(acquisition(50))).record;
+    const next = await again.appendAcquisition(acquisition(50));
     expect(next).toMatchObject({ seq: 21, prevHash: anchor.hash });
   });
 
@@ -410,7 +410,7 @@ describe('Journal retention', () => {
 
   it('entries and record never return a record retention deleted, though it was still in the in-memory tail', async () => {
     const j = openJournal(); // the default tail holds far more than these 20 records
-    const all = await Promise.all(Array.from({ length: 20 }, (_, i) => j.appendAcquisition(acquisition(i)).then((r) => r.record)));
+    const all = await Promise.all(Array.from({ length: 20 }, (_, i) => j.appendAcquisition(acquisition(i))));
     expect(seqs(j.entries(1, 100))).toEqual(oneTo(20));
     j.setCursor('influx', 20);
     expect(j.applyRetention(cutoffAfter(7))).toBe(8); // seqs 1..8

@@ -40,7 +40,7 @@ function append(j: Journal): Promise<JournalRecord> {
     time: Date.now(),
     clock: 'yes',
     channels: { ch1: { quantity: 'voltage', value, unit: 'V', u: 1e-7, extra: { note: 'x'.repeat(200) } } },
-  }).then((r) => r.record);
+  });
 }
 
 const turn = () => new Promise((r) => setImmediate(r));

@@ -57,7 +57,7 @@ function run(sink: Sink, journal: SinkJournal, extra: { cursorPersistMs?: number
 async function append(j: Journal, n: number, time = Date.now()): Promise<JournalRecord[]> {
   return Promise.all(
     Array.from({ length: n }, (_, i) =>
-      j.appendAcquisition({ device: 'd', time, clock: 'yes', channels: { c: { quantity: 'voltage', value: i, unit: 'V' }, t: { quantity: 'temperature', value: 23, unit: '°C' } } }).then((r) => r.record),
+      j.appendAcquisition({ device: 'd', time, clock: 'yes', channels: { c: { quantity: 'voltage', value: i, unit: 'V' }, t: { quantity: 'temperature', value: 23, unit: '°C' } } }),
     ),
   );
 }
