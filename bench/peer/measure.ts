@@ -5,7 +5,8 @@
  * - The process is *ready* when its first channel value is in InfluxDB; the window starts
  *   `warmupSeconds` later and lasts the workload's window. RSS is sampled every second from the
  *   call (right after the spawn) to the window's end; CPU is /proc utime+stime at both ends, and
- *   the bytes written to storage /proc/PID/io's write_bytes at both ends.
+ *   the bytes written to storage /proc/PID/io's write_bytes at both ends. The main thread's share
+ *   of that CPU is read the same way from /proc/PID/task/PID/stat.
  * - `values` are the channel values whose time stamps lie in the window, counted once InfluxDB's
  *   count for the window stopped growing (both peers flush at least every second), while the
  *   process still runs: what the process acquired in the window and delivered.
@@ -18,13 +19,15 @@ import type { InfluxServer } from '../../test/helpers/servers/influxdb.js';
 import { waitFor } from '../../test/helpers/gateway-process.js';
 import { countValues, settledCount } from './influx-counts.js';
 import type { NodeProcess } from './node-process.js';
-import { cpuSeconds, ioCounter, RssSampler } from './proc-stats.js';
+import { cpuSeconds, ioCounter, mainThreadCpuSeconds, RssSampler } from './proc-stats.js';
 
 export interface WindowMeasurement {
   /** Channel values delivered with a time stamp in the window. */
   values: number;
   seconds: number;
   cpuSeconds: number;
+  /** Of `cpuSeconds`, what the main thread used; the rest went to helper threads (proc-stats.ts). */
+  mainThreadCpuSeconds: number;
   /** Bytes the process wrote to storage in the window (for the gateway: its journal's WAL and checkpoints). */
   storageWriteBytes: number;
   rssMaxBytes: number;
@@ -58,9 +61,11 @@ export async function measureWindow(p: NodeProcess, influx: InfluxServer, db: st
     await sleep(warmupSeconds * 1000);
     const fromMs = Date.now();
     const cpuAtStart = cpuSeconds(p.pid);
+    const mainAtStart = mainThreadCpuSeconds(p.pid);
     const writtenAtStart = ioCounter(p.pid, 'write_bytes');
     await sleep(windowSeconds * 1000);
     const cpuAtEnd = cpuSeconds(p.pid);
+    const mainAtEnd = mainThreadCpuSeconds(p.pid);
     const writtenAtEnd = ioCounter(p.pid, 'write_bytes');
     const toMs = Date.now();
     const rssMaxBytes = rss.stop();
@@ -70,7 +75,7 @@ export async function measureWindow(p: NodeProcess, influx: InfluxServer, db: st
     const values = await settledCount(() => countValues(influx, db, window));
     const seconds = (toMs - fromMs) / 1000;
     const rate = values / seconds;
-    return { values, seconds, cpuSeconds: cpuAtEnd - cpuAtStart, storageWriteBytes: writtenAtEnd - writtenAtStart, rssMaxBytes, backlogSeconds: rate > 0 ? (values - atEnd) / rate : 0, window };
+    return { values, seconds, cpuSeconds: cpuAtEnd - cpuAtStart, mainThreadCpuSeconds: mainAtEnd - mainAtStart, storageWriteBytes: writtenAtEnd - writtenAtStart, rssMaxBytes, backlogSeconds: rate > 0 ? (values - atEnd) / rate : 0, window };
   } finally {
     rss.stop();
   }

@@ -16,7 +16,20 @@ export function clockTicksPerSecond(): number {
 
 /** User + system CPU seconds the process has used so far (utime + stime of /proc/PID/stat). */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/**
+ * The same for the process's main thread alone (/proc/PID/task/PID/stat): its JavaScript, its
+ * event loop, and the collections V8 runs on it. What `cpuSeconds` has beyond this went to helper
+ * threads: V8's concurrent marking and sweeping and its optimizing compiler, libuv's pool.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuSeconds(path: string): number {
+  const stat = readFileSync(path, 'utf8');
   // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]); // field 14 of the whole line

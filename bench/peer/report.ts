@@ -39,6 +39,8 @@ const rate = (m: WindowMeasurement) => m.values / m.seconds;
 const writeRate = (m: WindowMeasurement) => m.storageWriteBytes / m.seconds;
 const writtenPerValue = (m: WindowMeasurement) => (m.values > 0 ? m.storageWriteBytes / m.values : NaN);
 const cpuPer1000 = (m: WindowMeasurement) => (m.values > 0 ? (m.cpuSeconds * 1000) / m.values : NaN);
+const helperCpuPer1000 = (m: WindowMeasurement) => (m.values > 0 ? ((m.cpuSeconds - m.mainThreadCpuSeconds) * 1000) / m.values : NaN);
+const helperShare = (m: WindowMeasurement) => (m.cpuSeconds > 0 ? (m.cpuSeconds - m.mainThreadCpuSeconds) / m.cpuSeconds : NaN);
 const mib = (bytes: number) => bytes / MiB;
 const mark = (ok: boolean) => (ok ? '✓' : '✗');
 const fmt = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
@@ -83,6 +85,9 @@ export function formatTable(results: PeerResults): string {
     const goal = r.workload.name === 'W2' ? ` ${mark(bpv <= GOALS.journalBytesPerValue)} (≤ ${GOALS.journalBytesPerValue})` : '';
     lines.push(
       `- ${r.workload.name} journal: ${fmt(a.journalBytes / MiB, 1)} MiB for ${a.valuesJournaled} values = ${fmt(bpv, 1)} B/value${goal}`,
+      `- ${r.workload.name} CPU on helper threads (V8's concurrent marking and optimizing compiler, libuv's pool), per 1000 values: ` +
+        `travelgate ${fmt(helperCpuPer1000(r.travelgate.window), 4)} CPU-s (${fmt(100 * helperShare(r.travelgate.window), 0)} % of its CPU), ` +
+        `bare loop ${fmt(helperCpuPer1000(r.bare), 4)} (${fmt(100 * helperShare(r.bare), 0)} %)`,
       `- ${r.workload.name} written to storage in the window: travelgate ${fmt(writeRate(r.travelgate.window) / 1e6, 2)} MB/s = ${fmt(writtenPerValue(r.travelgate.window), 0)} B/value ` +
         `(its journal's WAL and checkpoints; bare loop ${fmt(writeRate(r.bare) / 1e6, 2)} MB/s)`,
       `- ${r.workload.name} lost seqs (of 1..${a.lastSeq}): InfluxDB ${a.lostInflux}, MQTT ${a.lostMqtt} ${mark(a.lostInflux === 0 && a.lostMqtt === 0)}` +
@@ -101,6 +106,7 @@ export function benchRows(results: PeerResults): BenchResult[] {
       rows.push(
         { name: `${w} ${peer}: values/s`, value: round(rate(m), 1), unit: 'values/s' },
         { name: `${w} ${peer}: CPU per 1000 values`, value: round(cpuPer1000(m), 4), unit: 'CPU-s' },
+        { name: `${w} ${peer}: of which helper threads`, value: round(helperCpuPer1000(m), 4), unit: 'CPU-s' },
         { name: `${w} ${peer}: RSS max`, value: round(mib(m.rssMaxBytes), 1), unit: 'MiB' },
       );
     }
