@@ -45,5 +45,5 @@ EXPOSE 8080
 # check follows the configured port.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["node", "dist/src/cli.js", "health"]
 # The Node options of deploy/travelgate.service (which says what they save and cost).
-ENTRYPOINT ["node", "--max-semi-space-size=1", "--v8-pool-size=1", "--heap-growing-percent=50", "dist/src/cli.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--v8-pool-size=1", "--heap-growing-percent=50", "--interrupt-budget=33792", "dist/src/cli.js"]
 CMD ["run"]
