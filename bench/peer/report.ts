@@ -38,9 +38,11 @@ export const GOALS = {
 const rate = (m: WindowMeasurement) => m.values / m.seconds;
 const writeRate = (m: WindowMeasurement) => m.storageWriteBytes / m.seconds;
 const writtenPerValue = (m: WindowMeasurement) => (m.values > 0 ? m.storageWriteBytes / m.values : NaN);
-const cpuPer1000 = (m: WindowMeasurement) => (m.values > 0 ? (m.cpuSeconds * 1000) / m.values : NaN);
-const helperCpuPer1000 = (m: WindowMeasurement) => (m.values > 0 ? ((m.cpuSeconds - m.mainThreadCpuSeconds) * 1000) / m.values : NaN);
-const helperShare = (m: WindowMeasurement) => (m.cpuSeconds > 0 ? (m.cpuSeconds - m.mainThreadCpuSeconds) / m.cpuSeconds : NaN);
+const per1000Values = (m: WindowMeasurement, cpuSeconds: number) => (m.values > 0 ? (cpuSeconds * 1000) / m.values : NaN);
+const helperCpuSeconds = (m: WindowMeasurement) => m.cpuSeconds - m.mainThreadCpuSeconds;
+const cpuPer1000 = (m: WindowMeasurement) => per1000Values(m, m.cpuSeconds);
+const helperCpuPer1000 = (m: WindowMeasurement) => per1000Values(m, helperCpuSeconds(m));
+const helperShare = (m: WindowMeasurement) => (m.cpuSeconds > 0 ? helperCpuSeconds(m) / m.cpuSeconds : NaN);
 const mib = (bytes: number) => bytes / MiB;
 const mark = (ok: boolean) => (ok ? '✓' : '✗');
 const fmt = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');

@@ -2,9 +2,9 @@
  * What one group commit writes to disk when several devices poll slowly (ten devices, one
  * acquisition each per commit: the peer suite's W2 with 100 ms commits). Every commit rewrites
  * whole pages: the table's last leaf and, in the index by device and time, one leaf per device.
- * On an edge box's flash that
- * write amplification is wear, and each page costs CPU to write, sync and checkpoint: this holds
- * it to what the schema needs (a new index, or a row per value, would show here).
+ * On an edge box's flash that write amplification is wear, and each page costs CPU to write, sync
+ * and checkpoint: this holds it to what the schema needs (a new index, or a row per value, would
+ * show here).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
