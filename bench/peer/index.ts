@@ -1,11 +1,13 @@
 /**
- * `npm run bench -- peer [--seconds N] [--workload W1|W2]`: travelgate's full pipeline next to a
- * bare Modbus-to-InfluxDB loop, on the same machine, simulator and servers, one after the other.
- * Opt-in (it takes minutes): bench/index.ts runs it only when `peer` is named. See README.md.
+ * `npm run bench -- peer [--seconds N] [--workload W1|W2] [--rounds N]`: travelgate's full pipeline
+ * next to a bare Modbus-to-InfluxDB loop, on the same machine, simulator and servers, one after the
+ * other. Opt-in (it takes minutes): bench/index.ts runs it only when `peer` is named. See README.md.
  *
- * Order: servers up; per workload the bare loop, then the gateway (each with a fresh simulator
- * process, its own database, nothing else running); then the idle gateway. Everything started is
- * stopped and every temporary folder removed, also when a step fails.
+ * Order: servers up; per workload and round the bare loop and the gateway (each with a fresh
+ * simulator process, its own database, nothing else running), the bare loop first in odd rounds
+ * and second in even ones, so that a machine drifting during a run weighs on both peers alike;
+ * then the idle gateway. Everything started is stopped and every temporary folder removed, also
+ * when a step fails.
  * Run directly: `node --import tsx bench/peer/index.ts [--seconds N]`.
  */
 import { pathToFileURL } from 'node:url';
@@ -27,16 +29,29 @@ export async function benchPeer(argv: readonly string[] = process.argv.slice(2))
   const results = await withServers(async (servers) => {
     const workloads: WorkloadResult[] = [];
     for (const workload of options.workloads) {
-      say(`${workload.name} (${workload.description}): bare loop…`);
-      const bare = await runBareLoop(workload, servers, options.warmupSeconds, commands);
-      say(`${workload.name}: travelgate…`);
-      const travelgate = await runTravelgate(workload, servers, options.warmupSeconds, commands);
-      workloads.push({ workload, bare, travelgate });
+      for (let round = 1; round <= options.rounds; round++) {
+        const of = options.rounds > 1 ? ` round ${round} of ${options.rounds}` : '';
+        const bare = async () => {
+          say(`${workload.name} (${workload.description})${of}: bare loop…`);
+          return runBareLoop(workload, servers, options.warmupSeconds, commands, round);
+        };
+        const travelgate = async () => {
+          say(`${workload.name} (${workload.description})${of}: travelgate…`);
+          return runTravelgate(workload, servers, options.warmupSeconds, commands, round);
+        };
+        if (round % 2 === 1) {
+          const b = await bare();
+          workloads.push({ workload, round, bare: b, travelgate: await travelgate() });
+        } else {
+          const t = await travelgate();
+          workloads.push({ workload, round, bare: await bare(), travelgate: t });
+        }
+      }
     }
     say('idle gateway…');
     const idleRss = await idleGatewayRss(servers, options.idleSettleSeconds, commands);
     const nodeRssBytes = await nodeBaselineRss(NODE_BASELINE_SETTLE_SECONDS, commands);
-    return { workloads, idleRss, idleSettleSeconds: options.idleSettleSeconds, nodeRssBytes, nodeOptions: commands.nodeOptions };
+    return { workloads, rounds: options.rounds, idleRss, idleSettleSeconds: options.idleSettleSeconds, nodeRssBytes, nodeOptions: commands.nodeOptions };
   });
   console.log(`\n${formatTable(results)}\n`);
   return benchRows(results);

@@ -8,6 +8,8 @@
  *   --w2-seconds N      W2's window (PEER_W2_SECONDS)
  *   --warmup N          seconds between "first value in InfluxDB" and the window (PEER_WARMUP_SECONDS)
  *   --workload W1[,W2]  run only these workloads (PEER_WORKLOADS)
+ *   --rounds N          run each workload's pair N times, the peers' order alternating, and judge
+ *                       the goals on the median of the rounds' ratios (PEER_ROUNDS; default 1)
  *   PEER_GATEWAY_FLAGS  more Node flags for the gateway, after the deployed ones (so they win): e.g.
  *                       "--cpu-prof --cpu-prof-dir=/tmp/prof" (Node refuses it in NODE_OPTIONS)
  *   PEER_BARE_FLAGS     the same for the bare loop, to profile the baseline the same way
@@ -20,6 +22,8 @@ import { WORKLOAD_NAMES, workload, type Workload, type WorkloadName } from './wo
 export interface PeerOptions {
   workloads: Workload[];
   warmupSeconds: number;
+  /** How many times each workload's pair runs (the ratios' median is judged). */
+  rounds: number;
   /** How long the idle gateway runs after its first record before its RSS is read. */
   idleSettleSeconds: number;
   /** Node flags the gateway runs with after the deployed ones, so they win (profiling, experiments). */
@@ -51,6 +55,13 @@ function seconds(what: string, text: string | undefined, fallback: number): numb
   return n;
 }
 
+function count(what: string, text: string | undefined, fallback: number): number {
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`peer bench: ${what} must be a whole number ≥ 1, got "${text}"`);
+  return n;
+}
+
 const words = (text: string | undefined): string[] => (text ?? '').split(/\s+/).filter(Boolean);
 
 export function parsePeerOptions(argv: readonly string[], env: NodeJS.ProcessEnv): PeerOptions {
@@ -69,6 +80,7 @@ export function parsePeerOptions(argv: readonly string[], env: NodeJS.ProcessEnv
   return {
     workloads: WORKLOAD_NAMES.filter((n) => chosen.includes(n)).map((n) => workload(n, windowOf(n))),
     warmupSeconds: seconds('the warm-up', flag(argv, 'warmup') ?? env.PEER_WARMUP_SECONDS, DEFAULT_WARMUP_SECONDS),
+    rounds: count('--rounds', flag(argv, 'rounds') ?? env.PEER_ROUNDS, 1),
     idleSettleSeconds: IDLE_SETTLE_SECONDS,
     gatewayFlags: words(env.PEER_GATEWAY_FLAGS),
     bareFlags: words(env.PEER_BARE_FLAGS),

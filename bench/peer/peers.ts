@@ -21,13 +21,17 @@ import { spawnNode } from './node-process.js';
 import { RssSampler, rssBytes } from './proc-stats.js';
 import { CHANNELS, FIRST_REGISTER, UNIT_ID, type Workload } from './workloads.js';
 
-/** Peer (a) on `workload`: the bare loop's window (database `bare_<workload>`). */
-export async function runBareLoop(workload: Workload, servers: BenchServers, warmupSeconds: number, commands: PeerCommands): Promise<WindowMeasurement> {
+/** What names a round's databases and topics: nothing for the first, `<sep>r<n>` after it, so
+ *  that a round never counts or audits an earlier round's points. */
+const roundSuffix = (round: number, sep: string) => (round > 1 ? `${sep}r${round}` : '');
+
+/** Peer (a) on `workload`: the bare loop's window (database `bare_<workload>[_r<round>]`). */
+export async function runBareLoop(workload: Workload, servers: BenchServers, warmupSeconds: number, commands: PeerCommands, round = 1): Promise<WindowMeasurement> {
   const dir = mkdtempSync(join(tmpdir(), `tg-peer-bare-${workload.name}-`));
   try {
     const sim = await startSimulator(dir, workload.devices);
     try {
-      const database = `bare_${workload.name.toLowerCase()}`;
+      const database = `bare_${workload.name.toLowerCase()}${roundSuffix(round, '_')}`;
       const spec: BareLoopSpec = {
         influxUrl: servers.influx.url,
         database,
@@ -72,13 +76,14 @@ function startGateway(config: string, commands: PeerCommands) {
   return spawnNode('travelgate run', [...commands.gateway, 'run', '--config', config]);
 }
 
-/** Peer (b) on `workload`: the gateway's window, then (after SIGTERM and exit) its audit. */
-export async function runTravelgate(workload: Workload, servers: BenchServers, warmupSeconds: number, commands: PeerCommands): Promise<TravelgateRun> {
+/** Peer (b) on `workload`: the gateway's window, then (after SIGTERM and exit) its audit (gateway,
+ *  database and topics `tg-<workload>[-r<round>]`). */
+export async function runTravelgate(workload: Workload, servers: BenchServers, warmupSeconds: number, commands: PeerCommands, round = 1): Promise<TravelgateRun> {
   const dir = mkdtempSync(join(tmpdir(), `tg-peer-gw-${workload.name}-`));
   try {
     const sim = await startSimulator(dir, workload.devices);
     try {
-      const setup = setupFor(`tg-${workload.name.toLowerCase()}`, dir, servers);
+      const setup = setupFor(`tg-${workload.name.toLowerCase()}${roundSuffix(round, '-')}`, dir, servers);
       const files = writePipelineConfig(setup, workload, sim.devices);
       const platform = await startSeqCollector(servers.broker.url, setup.topicPrefix);
       try {
