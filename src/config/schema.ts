@@ -153,7 +153,7 @@ export function buildConfigSchema(registry: Registry) {
         .object({
           path: z.string().optional().describe('default: <dataDir>/journal.sqlite'),
           retention: duration({ min: 60_000 }).default(365 * 86_400_000).describe('records older than this may be deleted once delivered'),
-          commitInterval: duration({ max: 10_000 }).default(500).describe('group commit: appends share one transaction (one fsync), committed at the next multiple of this interval on the monotonic clock (the devices\' poll grid), so at most this long after the first of them; a reading is acknowledged when its transaction commits. Each commit rewrites whole pages (about one per device that gave a reading), so a shorter interval costs storage writes and CPU with fast devices: lower it for a lower latency to the sinks'),
+          commitInterval: duration({ max: 10_000 }).default(1000).describe('group commit: appends share one transaction (one fsync), committed at the next multiple of this interval on the monotonic clock (the devices\' poll grid), so at most this long after the first of them; a reading is acknowledged when its transaction commits. Each commit rewrites whole pages (about one per device that gave a reading), so a shorter interval costs storage writes and CPU with fast devices: lower it for a lower latency to the sinks'),
           maxSize: byteSize()
             .refine((n) => n >= 1_000_000, 'the journal needs at least 1MB')
             .optional()

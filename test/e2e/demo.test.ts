@@ -28,7 +28,7 @@ describe('npm start: the demo on simulated instruments', () => {
       return live.length >= 2 ? s : undefined;
     });
     // Reading counts move at acquisition, the journal's last seq at the group commit
-    // (journal.commitInterval, 500 ms by default): wait for both.
+    // (journal.commitInterval, 1 s by default): wait for both.
     const later = await waitFor('reading counts and the journal to grow', async () => {
       const s = await status();
       const grown = s.devices.filter((d) => d.readings > (first.devices.find((f) => f.id === d.id)?.readings ?? 0));
