@@ -15,7 +15,8 @@ import type { BenchResult } from '../types.js';
 import { preparePeers } from './build.js';
 import { withServers } from './fixtures.js';
 import { parsePeerOptions } from './options.js';
-import { idleGatewayRss, nodeBaselineRss, runBareLoop, runTravelgate } from './peers.js';
+import type { WindowMeasurement } from './measure.js';
+import { idleGatewayRss, nodeBaselineRss, runBareLoop, runTravelgate, type TravelgateRun } from './peers.js';
 import { benchRows, formatTable, type WorkloadResult } from './report.js';
 
 /** An idle Node process's RSS is flat after a second or two. */
@@ -39,13 +40,16 @@ export async function benchPeer(argv: readonly string[] = process.argv.slice(2))
           say(`${workload.name} (${workload.description})${of}: travelgate…`);
           return runTravelgate(workload, servers, options.warmupSeconds, commands, round);
         };
+        let b: WindowMeasurement;
+        let t: TravelgateRun;
         if (round % 2 === 1) {
-          const b = await bare();
-          workloads.push({ workload, round, bare: b, travelgate: await travelgate() });
+          b = await bare();
+          t = await travelgate();
         } else {
-          const t = await travelgate();
-          workloads.push({ workload, round, bare: await bare(), travelgate: t });
+          t = await travelgate();
+          b = await bare();
         }
+        workloads.push({ workload, round, bare: b, travelgate: t });
       }
     }
     say('idle gateway…');
