@@ -48,19 +48,18 @@ function flag(argv: readonly string[], name: string): string | undefined {
   return undefined;
 }
 
-function seconds(what: string, text: string | undefined, fallback: number): number {
+/** `text` as a number that `valid` accepts, `fallback` when absent; else an error naming `what`. */
+function numberOption(what: string, text: string | undefined, fallback: number, valid: (n: number) => boolean, expected: string): number {
   if (text === undefined || text === '') return fallback;
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`peer bench: ${what} must be a positive number of seconds, got "${text}"`);
+  if (!valid(n)) throw new Error(`peer bench: ${what} must be ${expected}, got "${text}"`);
   return n;
 }
 
-function count(what: string, text: string | undefined, fallback: number): number {
-  if (text === undefined || text === '') return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`peer bench: ${what} must be a whole number ≥ 1, got "${text}"`);
-  return n;
-}
+const seconds = (what: string, text: string | undefined, fallback: number) =>
+  numberOption(what, text, fallback, (n) => Number.isFinite(n) && n > 0, 'a positive number of seconds');
+const count = (what: string, text: string | undefined, fallback: number) =>
+  numberOption(what, text, fallback, (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1');
 
 const words = (text: string | undefined): string[] => (text ?? '').split(/\s+/).filter(Boolean);
 
